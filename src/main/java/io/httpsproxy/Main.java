@@ -1,0 +1,103 @@
+package io.httpsproxy;
+
+import io.httpsproxy.client.ClientCommand;
+import io.httpsproxy.config.ConfigException;
+import io.httpsproxy.config.ConfigLoader;
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.config.ServeCommand;
+import java.io.PrintWriter;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/** Parses the command line, starts a node (or runs the client), and drains on SIGTERM. */
+public final class Main {
+  /** Exit codes: 0 ok, 1 could not start (e.g. port in use), 2 bad command line or config. */
+  static final int EXIT_START_FAILED = 1;
+
+  static final int EXIT_USAGE = 2;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    CommandLine cmd = ServeCommand.create();
+    cmd.addSubcommand("client", new ClientCommand());
+    ParseResult parsed;
+    try {
+      parsed = cmd.parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      PrintWriter err = e.getCommandLine().getErr();
+      err.println("https-proxy: " + e.getMessage() + " (see --help)");
+      err.flush();
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    if (CommandLine.printHelpIfRequested(parsed)) {
+      System.exit(0);
+    }
+    if (parsed.hasSubcommand()) {
+      System.exit(cmd.getSubcommands().get("client").execute(args.length > 1 ? tail(args) : new String[0]));
+    }
+    ProxyConfig config;
+    try {
+      config = ConfigLoader.load(parsed, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("https-proxy: " + e.getMessage());
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    System.exit(serve(config));
+  }
+
+  private static int serve(ProxyConfig config) {
+    Logger log = LoggerFactory.getLogger("https-proxy");
+    ProxyNode node;
+    try {
+      node = ProxyNode.start(config).await();
+    } catch (Exception e) {
+      log.error("could not start on {}:{}: {}", config.host(), config.port(), e.getMessage());
+      return EXIT_START_FAILED;
+    }
+    log.info(
+        "https-proxy node {} listening on {}:{} (workers={}, queueSize={}, maxConnections={})",
+        node.nodeId(),
+        config.host(),
+        node.port(),
+        config.workers(),
+        config.queueSize(),
+        config.maxConnections());
+    CountDownLatch stopped = new CountDownLatch(1);
+    SignalHandler onStop =
+        sig -> {
+          log.info("SIG{} received: draining for at most {}", sig.getName(), config.drainTimeout());
+          node.shutdown(config.drainTimeout()).onComplete(ar -> stopped.countDown());
+        };
+    Signal.handle(new Signal("TERM"), onStop);
+    Signal.handle(new Signal("INT"), onStop);
+    try {
+      stopped.await();
+      // vertx.close() has returned; give the log a moment to flush.
+      TimeUnit.MILLISECONDS.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    log.info("stopped");
+    return 0;
+  }
+
+  private static String[] tail(String[] args) {
+    int i = 0;
+    while (i < args.length && !args[i].equals("client")) {
+      i++;
+    }
+    String[] rest = new String[Math.max(0, args.length - i - 1)];
+    System.arraycopy(args, Math.min(args.length, i + 1), rest, 0, rest.length);
+    return rest;
+  }
+}

@@ -1,0 +1,96 @@
+package io.httpsproxy;
+
+import io.httpsproxy.admission.ConnectionLimiter;
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.EgressDispatcherVerticle;
+import io.httpsproxy.egress.UpstreamPool;
+import io.httpsproxy.egress.UpstreamVerticle;
+import io.httpsproxy.ingress.IngressVerticle;
+import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.metrics.StatsReporter;
+import io.httpsproxy.protocol.Codecs;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One running proxy node: Vert.x, the upstream workers, the egress dispatcher, the statistics
+ * reporter and the ingress servers, deployed in that order so it listens only when it can serve.
+ */
+public final class ProxyNode {
+  private final Vertx vertx;
+  private final ProxyConfig config;
+  private final ProxyStats stats;
+  private final String nodeId;
+  private final AtomicInteger port = new AtomicInteger();
+  private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
+
+  private ProxyNode(Vertx vertx, ProxyConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.stats = new ProxyStats();
+    this.nodeId = UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  public static Future<ProxyNode> start(ProxyConfig config) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+    ProxyNode node = new ProxyNode(vertx, config);
+    return node.deploy().map(node).recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
+  }
+
+  private Future<?> deploy() {
+    Codecs.register(vertx);
+    UpstreamPool pool = new UpstreamPool();
+    ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
+    DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
+    return vertx
+        .deployVerticle(() -> new UpstreamVerticle(config, pool, stats, nodeId), perLoop)
+        .compose(id -> vertx.deployVerticle(new EgressDispatcherVerticle(config, pool, stats, nodeId)))
+        .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
+        .compose(
+            id ->
+                vertx.deployVerticle(
+                    () -> {
+                      IngressVerticle v = new IngressVerticle(config, stats, limiter, port::set);
+                      ingresses.add(v);
+                      return v;
+                    },
+                    perLoop));
+  }
+
+  /** Graceful stop: no new connections, in-flight requests finish (at most {@code drain}). */
+  public Future<Void> shutdown(Duration drain) {
+    List<Future<Void>> drains = new ArrayList<>();
+    for (IngressVerticle v : ingresses) {
+      drains.add(v.drain(drain));
+    }
+    return Future.join(drains).transform(ar -> vertx.close());
+  }
+
+  public int port() {
+    return port.get();
+  }
+
+  public ProxyStats stats() {
+    return stats;
+  }
+
+  public ProxyConfig config() {
+    return config;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+}

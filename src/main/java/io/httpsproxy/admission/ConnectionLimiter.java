@@ -1,0 +1,37 @@
+package io.httpsproxy.admission;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Caps open client connections on a node. Shared by every ingress verticle (one per event loop),
+ * so it is an atomic; the compare-and-set loop makes the cap exact, never overshot by a race.
+ */
+public final class ConnectionLimiter {
+  private final int max;
+  private final AtomicInteger open = new AtomicInteger();
+
+  public ConnectionLimiter(int max) {
+    this.max = max;
+  }
+
+  /** Takes a slot for a new connection; false when {@code max} are open already. */
+  public boolean tryAcquire() {
+    while (true) {
+      int n = open.get();
+      if (n >= max) {
+        return false;
+      }
+      if (open.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  public void release() {
+    open.decrementAndGet();
+  }
+
+  public int open() {
+    return open.get();
+  }
+}

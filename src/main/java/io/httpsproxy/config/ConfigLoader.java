@@ -1,0 +1,131 @@
+package io.httpsproxy.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Merges defaults, the config file, the environment and the command line (in rising precedence)
+ * into one validated {@link ProxyConfig}. The only code that reads files, env and flags.
+ */
+public final class ConfigLoader {
+  private final Map<String, String> env;
+  private final JsonObject merged = new JsonObject();
+  private final Map<String, String> sourceOf = new HashMap<>();
+
+  private ConfigLoader(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** Builds the config of a parsed command line, or throws {@link ConfigException}. */
+  public static ProxyConfig load(ParseResult cmd, Map<String, String> env) {
+    return new ConfigLoader(env).run(cmd);
+  }
+
+  private ProxyConfig run(ParseResult cmd) {
+    readFile(cmd);
+    for (Setting s : Setting.values()) {
+      String raw = env.get(s.env());
+      if (raw != null) {
+        put(s, parse(s, raw, s.env()), s.env());
+      }
+    }
+    for (int i = 0; i < Setting.POSITIONAL.size(); i++) {
+      String raw = cmd.matchedPositionalValue(i, null);
+      if (raw != null) {
+        Setting s = Setting.POSITIONAL.get(i);
+        put(s, parse(s, raw, "positional argument " + (i + 1)), "positional argument " + (i + 1));
+      }
+    }
+    for (Setting s : Setting.values()) {
+      String raw = cmd.matchedOptionValue(s.flag(), null);
+      if (raw != null) {
+        put(s, parse(s, raw, s.flag()), s.flag());
+      }
+    }
+    try {
+      return ProxyConfig.fromJson(merged);
+    } catch (ConfigException e) {
+      throw withSource(e);
+    }
+  }
+
+  private void readFile(ParseResult cmd) {
+    String named = cmd.matchedOptionValue(ServeCommand.CONFIG_FLAG, env.get(ServeCommand.CONFIG_ENV));
+    Path path = Path.of(named != null ? named : ServeCommand.DEFAULT_CONFIG_FILE);
+    if (named == null && !Files.exists(path)) {
+      return;
+    }
+    JsonObject file = parseFile(path);
+    for (String key : file.fieldNames()) {
+      Setting s = Setting.byKey(key);
+      if (s == null) {
+        throw new ConfigException(path + ": unknown key '" + key + "' (expected one of the keys in the README)");
+      }
+      put(s, fromFile(s, file.getValue(key), path.toString()), path.toString());
+    }
+  }
+
+  /** The file may hold // and /* comments, so that conf/proxy.json documents every key. */
+  static JsonObject parseFile(Path path) {
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (IOException e) {
+      throw new ConfigException("config: '" + path + "' (expected: a readable JSON file)");
+    }
+    try {
+      JsonParser parser = JacksonCodec.createParser(text);
+      parser.enable(JsonParser.Feature.ALLOW_COMMENTS);
+      Object value = JacksonCodec.fromParser(parser, Object.class);
+      if (value instanceof Map<?, ?> map) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) map;
+        return new JsonObject(m);
+      }
+      throw new ConfigException("config: '" + path + "' (expected: a JSON object at the top)");
+    } catch (DecodeException e) {
+      throw new ConfigException("config: '" + path + "' is not valid JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static Object parse(Setting s, String raw, String source) {
+    try {
+      return s.parse(raw);
+    } catch (ConfigException e) {
+      throw new ConfigException(e.getMessage() + " [from " + source + "]");
+    }
+  }
+
+  private static Object fromFile(Setting s, Object value, String source) {
+    try {
+      return s.fromJson(value);
+    } catch (ConfigException e) {
+      throw new ConfigException(e.getMessage() + " [from " + source + "]");
+    }
+  }
+
+  private void put(Setting s, Object value, String source) {
+    merged.put(s.key(), value);
+    sourceOf.put(s.key(), source);
+  }
+
+  private ConfigException withSource(ConfigException e) {
+    String msg = e.getMessage();
+    int colon = msg.indexOf(':');
+    String source = colon > 0 ? sourceOf.get(msg.substring(0, colon)) : null;
+    return source == null ? e : new ConfigException(msg + " [from " + source + "]");
+  }
+
+  private static String firstLine(String s) {
+    int nl = s == null ? -1 : s.indexOf('\n');
+    return nl < 0 ? String.valueOf(s) : s.substring(0, nl);
+  }
+}

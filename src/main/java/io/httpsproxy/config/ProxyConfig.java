@@ -1,0 +1,180 @@
+package io.httpsproxy.config;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The node's settings, immutable and validated. Verticles receive this record, never raw JSON or
+ * the environment. Defaults are named once here; {@link Setting} gives each its flag and env name.
+ */
+public record ProxyConfig(
+    int port,
+    String host,
+    int maxConnections,
+    int queueSize,
+    int workers,
+    Duration queueTimeout,
+    Duration requestTimeout,
+    Duration connectTimeout,
+    long maxBodyBytes,
+    Duration idleTimeout,
+    Duration drainTimeout,
+    Duration statsInterval,
+    String caFile,
+    int eventLoops,
+    int maxHeaderSize,
+    int maxInitialLineLength) {
+
+  public static final int DEFAULT_PORT = 8888;
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  public static final int DEFAULT_QUEUE_SIZE = 50_000;
+  public static final int DEFAULT_WORKERS = 100;
+  public static final double DEFAULT_QUEUE_TIMEOUT = 30.0;
+  public static final double DEFAULT_REQUEST_TIMEOUT = 30.0;
+  public static final double DEFAULT_CONNECT_TIMEOUT = 10.0;
+  public static final long DEFAULT_MAX_BODY_BYTES = 10L * 1024 * 1024;
+  public static final double DEFAULT_IDLE_TIMEOUT = 60.0;
+  public static final double DEFAULT_DRAIN_TIMEOUT = 30.0;
+  public static final double DEFAULT_STATS_INTERVAL = 60.0;
+  public static final String DEFAULT_CA_FILE = "";
+  public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
+  public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
+  public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8192;
+
+  /** Upper bounds that catch typos (an extra zero) rather than limit real deployments. */
+  private static final int MAX_COUNT = 10_000_000;
+
+  private static final double MAX_SECONDS = 86_400;
+
+  public ProxyConfig {
+    checkRange("port", port, 0, 65535);
+    if (host == null || host.isBlank()) {
+      throw ConfigException.invalid("host", host, "an address to bind, e.g. 0.0.0.0");
+    }
+    checkRange("maxConnections", maxConnections, 1, MAX_COUNT);
+    checkRange("queueSize", queueSize, 1, MAX_COUNT);
+    checkRange("workers", workers, 1, MAX_COUNT);
+    checkPositive("queueTimeout", queueTimeout);
+    checkPositive("requestTimeout", requestTimeout);
+    checkPositive("connectTimeout", connectTimeout);
+    if (maxBodyBytes < 0 || maxBodyBytes > Integer.MAX_VALUE) {
+      throw ConfigException.invalid("maxBodyBytes", maxBodyBytes, ">= 0 and <= 2147483647");
+    }
+    checkNotNegative("idleTimeout", idleTimeout);
+    checkNotNegative("drainTimeout", drainTimeout);
+    checkPositive("statsInterval", statsInterval);
+    caFile = caFile == null ? "" : caFile;
+    checkCaFile(caFile);
+    checkRange("eventLoops", eventLoops, 1, 1024);
+    checkRange("maxHeaderSize", maxHeaderSize, 1024, 1024 * 1024);
+    checkRange("maxInitialLineLength", maxInitialLineLength, 256, 1024 * 1024);
+  }
+
+  public static ProxyConfig defaults() {
+    return fromJson(new JsonObject());
+  }
+
+  /** Reads the file format (camelCase keys, seconds as numbers); missing keys take defaults. */
+  public static ProxyConfig fromJson(JsonObject j) {
+    return new ProxyConfig(
+        j.getInteger("port", DEFAULT_PORT),
+        j.getString("host", DEFAULT_HOST),
+        j.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS),
+        j.getInteger("queueSize", DEFAULT_QUEUE_SIZE),
+        j.getInteger("workers", DEFAULT_WORKERS),
+        seconds(j, "queueTimeout", DEFAULT_QUEUE_TIMEOUT),
+        seconds(j, "requestTimeout", DEFAULT_REQUEST_TIMEOUT),
+        seconds(j, "connectTimeout", DEFAULT_CONNECT_TIMEOUT),
+        j.getLong("maxBodyBytes", DEFAULT_MAX_BODY_BYTES),
+        seconds(j, "idleTimeout", DEFAULT_IDLE_TIMEOUT),
+        seconds(j, "drainTimeout", DEFAULT_DRAIN_TIMEOUT),
+        seconds(j, "statsInterval", DEFAULT_STATS_INTERVAL),
+        j.getString("caFile", DEFAULT_CA_FILE),
+        j.getInteger("eventLoops", DEFAULT_EVENT_LOOPS),
+        j.getInteger("maxHeaderSize", DEFAULT_MAX_HEADER_SIZE),
+        j.getInteger("maxInitialLineLength", DEFAULT_MAX_INITIAL_LINE_LENGTH));
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("port", port)
+        .put("host", host)
+        .put("maxConnections", maxConnections)
+        .put("queueSize", queueSize)
+        .put("workers", workers)
+        .put("queueTimeout", toSeconds(queueTimeout))
+        .put("requestTimeout", toSeconds(requestTimeout))
+        .put("connectTimeout", toSeconds(connectTimeout))
+        .put("maxBodyBytes", maxBodyBytes)
+        .put("idleTimeout", toSeconds(idleTimeout))
+        .put("drainTimeout", toSeconds(drainTimeout))
+        .put("statsInterval", toSeconds(statsInterval))
+        .put("caFile", caFile)
+        .put("eventLoops", eventLoops)
+        .put("maxHeaderSize", maxHeaderSize)
+        .put("maxInitialLineLength", maxInitialLineLength);
+  }
+
+  /** A copy with other values for some keys, validated like any config. */
+  public ProxyConfig with(JsonObject overrides) {
+    return fromJson(toJson().mergeIn(overrides));
+  }
+
+  public boolean hasCaFile() {
+    return !caFile.isEmpty();
+  }
+
+  private static Duration seconds(JsonObject j, String key, double dflt) {
+    Object v = j.getValue(key, dflt);
+    if (!(v instanceof Number n)) {
+      throw ConfigException.invalid(key, v, "a number of seconds");
+    }
+    double s = n.doubleValue();
+    if (Double.isNaN(s) || s < 0 || s > MAX_SECONDS) {
+      throw ConfigException.invalid(key, v, ">= 0 and <= " + (long) MAX_SECONDS + " seconds");
+    }
+    return Duration.ofNanos(Math.round(s * 1e9));
+  }
+
+  private static double toSeconds(Duration d) {
+    return d.toNanos() / 1e9;
+  }
+
+  private static void checkRange(String key, int v, int min, int max) {
+    if (v < min || v > max) {
+      throw ConfigException.invalid(key, v, ">= " + min + " and <= " + max);
+    }
+  }
+
+  private static void checkPositive(String key, Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      throw ConfigException.invalid(key, toSeconds(d), "> 0 seconds");
+    }
+  }
+
+  private static void checkNotNegative(String key, Duration d) {
+    if (d.isNegative()) {
+      throw ConfigException.invalid(key, toSeconds(d), ">= 0 seconds");
+    }
+  }
+
+  private static void checkCaFile(String caFile) {
+    if (caFile.isEmpty()) {
+      return;
+    }
+    Path p = Path.of(caFile);
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
+    }
+    try {
+      if (!Files.readString(p).contains("-----BEGIN CERTIFICATE-----")) {
+        throw ConfigException.invalid("caFile", caFile, "a PEM file with at least one CERTIFICATE");
+      }
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package io.httpsproxy.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every setting of a node, named once: its key in conf/proxy.json, its flag, its environment
+ * variable and its help text all derive from here, so the four sources cannot drift apart.
+ */
+public enum Setting {
+  PORT("port", Kind.INT, "TCP port to listen on; 0 picks a free port"),
+  HOST("host", Kind.STRING, "address to bind"),
+  MAX_CONNECTIONS("maxConnections", Kind.INT, "open client connections before new ones get 503"),
+  QUEUE_SIZE("queueSize", Kind.INT, "requests waiting for a worker before new ones get 503"),
+  WORKERS("workers", Kind.INT, "cap on concurrent upstream calls on this node"),
+  QUEUE_TIMEOUT("queueTimeout", Kind.SECONDS, "longest wait for a worker, seconds (then 503)"),
+  REQUEST_TIMEOUT("requestTimeout", Kind.SECONDS, "longest upstream call, seconds (then 504)"),
+  CONNECT_TIMEOUT("connectTimeout", Kind.SECONDS, "longest upstream TCP+TLS connect, seconds"),
+  MAX_BODY_BYTES("maxBodyBytes", Kind.LONG, "largest request or response body (413 / 502)"),
+  IDLE_TIMEOUT("idleTimeout", Kind.SECONDS, "close idle client connections after, seconds; 0 = never"),
+  DRAIN_TIMEOUT("drainTimeout", Kind.SECONDS, "on SIGTERM, longest wait for in-flight requests"),
+  STATS_INTERVAL("statsInterval", Kind.SECONDS, "period of the statistics log line, seconds"),
+  CA_FILE("caFile", Kind.STRING, "extra PEM CA bundle trusted for upstream TLS (plus the JVM's)"),
+  EVENT_LOOPS("eventLoops", Kind.INT, "event-loop threads = ingress and upstream verticles"),
+  MAX_HEADER_SIZE("maxHeaderSize", Kind.INT, "largest request header block, bytes"),
+  MAX_INITIAL_LINE_LENGTH("maxInitialLineLength", Kind.INT, "longest request line, bytes");
+
+  /** The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt]. */
+  public static final List<Setting> POSITIONAL =
+      List.of(PORT, HOST, MAX_CONNECTIONS, QUEUE_SIZE, WORKERS, QUEUE_TIMEOUT, REQUEST_TIMEOUT);
+
+  enum Kind {
+    INT,
+    LONG,
+    STRING,
+    SECONDS
+  }
+
+  private final String key;
+  private final Kind kind;
+  private final String help;
+
+  Setting(String key, Kind kind, String help) {
+    this.key = key;
+    this.kind = kind;
+    this.help = help;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public String help() {
+    return help;
+  }
+
+  Kind kind() {
+    return kind;
+  }
+
+  /** {@code queueTimeout} becomes {@code --queue-timeout}. */
+  public String flag() {
+    return "--" + key.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+  }
+
+  /** {@code queueTimeout} becomes {@code PROXY_QUEUE_TIMEOUT}. */
+  public String env() {
+    return "PROXY_" + key.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+  }
+
+  public static Setting byKey(String key) {
+    for (Setting s : values()) {
+      if (s.key.equals(key)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /** Turns text from a flag or the environment into the JSON value the file would hold. */
+  Object parse(String raw) {
+    String text = raw.trim();
+    try {
+      return switch (kind) {
+        case INT -> Integer.parseInt(text);
+        case LONG -> Long.parseLong(text);
+        case SECONDS -> Double.parseDouble(text);
+        case STRING -> raw;
+      };
+    } catch (NumberFormatException e) {
+      throw ConfigException.invalid(key, raw, expectedType());
+    }
+  }
+
+  /** Checks the JSON type of a value read from the config file. */
+  Object fromJson(Object value) {
+    boolean ok =
+        switch (kind) {
+          case INT, LONG -> value instanceof Integer || value instanceof Long;
+          case SECONDS -> value instanceof Number;
+          case STRING -> value instanceof String;
+        };
+    if (!ok) {
+      throw ConfigException.invalid(key, value, expectedType());
+    }
+    return value;
+  }
+
+  private String expectedType() {
+    return switch (kind) {
+      case INT, LONG -> "an integer";
+      case SECONDS -> "a number of seconds, e.g. 30 or 0.5";
+      case STRING -> "a string";
+    };
+  }
+}

@@ -1,0 +1,140 @@
+package io.httpsproxy.egress;
+
+import io.httpsproxy.admission.RequestQueue;
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.Addresses;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.ProxyReply;
+import io.httpsproxy.protocol.ProxyRequest;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+
+/**
+ * The node's single consumer of {@link Addresses#EGRESS}: admission into the bounded queue, queue
+ * deadlines, and the {@code workers} cap on concurrent upstream calls.
+ *
+ * <p>Why one consumer per node: the queue bound and the worker cap are then exact, and every node
+ * has the same consumer count, which the 5.0.7 clustered node selector needs to spread evenly. The
+ * consumer is never paused, so the event bus never drops a message past a consumer buffer: the
+ * bound is counted here, and a request over it is answered QUEUE_FULL at once.
+ */
+public final class EgressDispatcherVerticle extends VerticleBase {
+  private final ProxyConfig config;
+  private final UpstreamPool pool;
+  private final ProxyStats stats;
+  private final String node;
+
+  // state confined to this verticle's event loop
+  private RequestQueue<Pending> queue;
+  private MessageConsumer<ProxyRequest> consumer;
+  private int inFlight;
+  private long expiryTimer = -1;
+
+  private record Pending(Message<ProxyRequest> msg, ProxyRequest req)
+      implements RequestQueue.Deadlined {
+    @Override
+    public long queueDeadlineMs() {
+      return req.queueDeadlineMs();
+    }
+  }
+
+  public EgressDispatcherVerticle(
+      ProxyConfig config, UpstreamPool pool, ProxyStats stats, String node) {
+    this.config = config;
+    this.pool = pool;
+    this.stats = stats;
+    this.node = node;
+  }
+
+  @Override
+  public Future<?> start() {
+    queue = new RequestQueue<>(config.queueSize());
+    consumer = vertx.eventBus().consumer(Addresses.EGRESS, this::onRequest);
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Nothing accepted is dropped silently: whatever is still queued is answered.
+    queue.drainTo(p -> reject(p, FailureCode.SHUTTING_DOWN));
+    publishGauges();
+    return consumer.unregister();
+  }
+
+  private void onRequest(Message<ProxyRequest> msg) {
+    Pending p = new Pending(msg, msg.body());
+    if (System.currentTimeMillis() >= p.queueDeadlineMs()) {
+      reject(p, FailureCode.QUEUE_TIMEOUT);
+      return;
+    }
+    if (!queue.offer(p)) {
+      reject(p, FailureCode.QUEUE_FULL);
+      return;
+    }
+    dispatch();
+  }
+
+  /** Starts queued requests while workers are free; expired ones are answered, never started. */
+  private void dispatch() {
+    while (inFlight < config.workers()) {
+      Pending p = queue.pollLive(System.currentTimeMillis(), e -> reject(e, FailureCode.QUEUE_TIMEOUT));
+      if (p == null) {
+        break;
+      }
+      start(p);
+    }
+    publishGauges();
+    armExpiry();
+  }
+
+  private void start(Pending p) {
+    UpstreamVerticle worker = pool.pick();
+    if (worker == null) {
+      reject(p, FailureCode.NO_WORKERS);
+      return;
+    }
+    inFlight++;
+    long queueMs = Math.max(0, System.currentTimeMillis() - p.req.acceptedAtMs());
+    worker.submit(
+        p.req,
+        queueMs,
+        reply ->
+            context.runOnContext(
+                v -> {
+                  inFlight--;
+                  p.msg.reply(reply);
+                  dispatch();
+                }));
+  }
+
+  /** One timer at the head's deadline answers expired requests on time even with no worker free. */
+  private void armExpiry() {
+    long deadline = queue.headDeadlineMs();
+    if (expiryTimer != -1 || deadline < 0) {
+      return;
+    }
+    long delay = Math.max(1, deadline - System.currentTimeMillis());
+    expiryTimer =
+        vertx.setTimer(
+            delay,
+            id -> {
+              expiryTimer = -1;
+              queue.expire(System.currentTimeMillis(), e -> reject(e, FailureCode.QUEUE_TIMEOUT));
+              publishGauges();
+              armExpiry();
+            });
+  }
+
+  private void reject(Pending p, FailureCode code) {
+    long queueMs = Math.max(0, System.currentTimeMillis() - p.req.acceptedAtMs());
+    p.msg.reply(ProxyReply.failed(code, null, queueMs, 0, node));
+  }
+
+  private void publishGauges() {
+    stats.queued().set(queue.size());
+    stats.busyWorkers().set(inFlight);
+  }
+}

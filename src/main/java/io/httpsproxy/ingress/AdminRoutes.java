@@ -1,0 +1,47 @@
+package io.httpsproxy.ingress;
+
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.ProxyException;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** Origin-form routes: the JSON fetch API and the node's own endpoints. */
+final class AdminRoutes {
+  private AdminRoutes() {}
+
+  static Router router(Vertx vertx, ProxyConfig config, ProxyStats stats, ApiHandler api) {
+    Router router = Router.router(vertx);
+    router.post("/api/v1/fetch").handler(api::handle);
+    router.get("/stats").handler(ctx -> stats(ctx, config, stats));
+    router.route().last().handler(ctx -> ctx.fail(404));
+    router.errorHandler(404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
+    router.errorHandler(405, ctx -> fail(ctx, FailureCode.METHOD_NOT_ALLOWED, null));
+    router.errorHandler(500, ctx -> ErrorResponder.send(ctx.request(), ErrorResponder.toProxyException(
+        ctx.failure() == null ? new ProxyException(FailureCode.INTERNAL) : ctx.failure()), null));
+    return router;
+  }
+
+  private static void fail(RoutingContext ctx, FailureCode code, String message) {
+    ErrorResponder.send(ctx.request(), new ProxyException(code, message), null);
+  }
+
+  private static void stats(RoutingContext ctx, ProxyConfig config, ProxyStats stats) {
+    JsonObject body =
+        stats
+            .snapshot()
+            .put(
+                "limits",
+                new JsonObject()
+                    .put("maxConnections", config.maxConnections())
+                    .put("queueSize", config.queueSize())
+                    .put("workers", config.workers())
+                    .put("queueTimeoutMs", config.queueTimeout().toMillis())
+                    .put("requestTimeoutMs", config.requestTimeout().toMillis())
+                    .put("maxBodyBytes", config.maxBodyBytes()));
+    ctx.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
+  }
+}

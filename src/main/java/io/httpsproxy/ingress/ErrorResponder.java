@@ -1,0 +1,77 @@
+package io.httpsproxy.ingress;
+
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.ProxyException;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where a failure becomes an HTTP answer: status from the {@link FailureCode}, a JSON
+ * body {@code {"error": CODE, "message": ...}}, {@code X-Proxy-Error} so clients can tell the
+ * proxy's answers from the upstream's, {@code Retry-After} on overload, and a closed connection
+ * when the rest of the request cannot be trusted or read.
+ */
+public final class ErrorResponder {
+  public static final String PROXY_ERROR_HEADER = "X-Proxy-Error";
+  public static final String REQUEST_ID_HEADER = "X-Request-Id";
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
+
+  private ErrorResponder() {}
+
+  /** Maps anything a handler saw to a ProxyException; unexpected ones are bugs and logged. */
+  public static ProxyException toProxyException(Throwable t) {
+    if (t instanceof ProxyException p) {
+      return p;
+    }
+    if (t instanceof ReplyException r) {
+      return switch (r.failureType()) {
+        case NO_HANDLERS -> new ProxyException(FailureCode.NO_WORKERS);
+        case TIMEOUT -> new ProxyException(FailureCode.NO_REPLY);
+        default -> new ProxyException(FailureCode.INTERNAL, "worker failed: " + r.getMessage());
+      };
+    }
+    LOG.error("unexpected failure", t);
+    return new ProxyException(FailureCode.INTERNAL);
+  }
+
+  public static void send(HttpServerRequest req, ProxyException e, String requestId) {
+    HttpServerResponse resp = req.response();
+    if (resp.ended() || resp.closed()) {
+      return;
+    }
+    FailureCode code = e.code();
+    resp.setStatusCode(code.status())
+        .putHeader("Content-Type", "application/json")
+        .putHeader(PROXY_ERROR_HEADER, code.name());
+    if (requestId != null) {
+      resp.putHeader(REQUEST_ID_HEADER, requestId);
+    }
+    if (code.retryable()) {
+      resp.putHeader("Retry-After", "1");
+    }
+    boolean close = closesConnection(code);
+    if (close) {
+      resp.putHeader("Connection", "close");
+    }
+    String body =
+        new JsonObject().put("error", code.name()).put("message", e.getMessage()).encode() + "\n";
+    resp.end(body)
+        .onComplete(
+            ar -> {
+              if (close) {
+                req.connection().close();
+              }
+            });
+  }
+
+  /** After these the connection holds unread or untrusted bytes, or must shed load. */
+  private static boolean closesConnection(FailureCode code) {
+    return code == FailureCode.REQUEST_BODY_TOO_LARGE
+        || code == FailureCode.CONNECTION_LIMIT
+        || code == FailureCode.SHUTTING_DOWN;
+  }
+}

@@ -1,0 +1,117 @@
+package io.httpsproxy.ingress;
+
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.Header;
+import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.Target;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A validated JSON fetch request: {@code {"url", "method", "headers", "body" | "bodyBase64"}}.
+ * Anything that would end up in a request line or header is checked for syntax (no CR/LF), so an
+ * API caller cannot inject a second request.
+ */
+record FetchRequest(String method, Target target, List<Header> headers, Buffer body) {
+  private static final Set<String> FIELDS = Set.of("url", "method", "headers", "body", "bodyBase64");
+
+  static FetchRequest parse(Buffer raw, long maxBodyBytes) {
+    JsonObject json;
+    try {
+      json = raw.toJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw bad("request body is not a JSON object");
+    }
+    if (json == null) {
+      throw bad("request body is not a JSON object");
+    }
+    for (String f : json.fieldNames()) {
+      if (!FIELDS.contains(f)) {
+        throw bad("unknown field '" + f + "' (expected: url, method, headers, body, bodyBase64)");
+      }
+    }
+    Target target = Target.parse(string(json, "url", null));
+    String method = string(json, "method", "GET");
+    if (!HttpSyntax.isToken(method)) {
+      throw bad("method must be an HTTP token, got '" + printable(method) + "'");
+    }
+    return new FetchRequest(method, target, headers(json), body(json, maxBodyBytes));
+  }
+
+  private static List<Header> headers(JsonObject json) {
+    Object value = json.getValue("headers");
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonObject obj)) {
+      throw bad("headers must be an object of name: value");
+    }
+    List<Header> out = new ArrayList<>();
+    for (String name : obj.fieldNames()) {
+      if (!HttpSyntax.isToken(name)) {
+        throw bad("header name '" + printable(name) + "' is not an HTTP token");
+      }
+      Object v = obj.getValue(name);
+      List<Object> values = v instanceof JsonArray arr ? arr.getList() : List.of(v == null ? "" : v);
+      for (Object one : values) {
+        if (!(one instanceof String s) || !HttpSyntax.isFieldValue(s)) {
+          throw bad("header '" + name + "' must be a string without CR, LF or NUL");
+        }
+        out.add(new Header(name, s));
+      }
+    }
+    return out;
+  }
+
+  private static Buffer body(JsonObject json, long maxBodyBytes) {
+    boolean text = json.containsKey("body");
+    boolean b64 = json.containsKey("bodyBase64");
+    if (text && b64) {
+      throw bad("give either body or bodyBase64, not both");
+    }
+    Buffer body;
+    if (b64) {
+      try {
+        body = Buffer.buffer(Base64.getDecoder().decode(string(json, "bodyBase64", "")));
+      } catch (IllegalArgumentException e) {
+        throw bad("bodyBase64 is not valid base64");
+      }
+    } else {
+      body = Buffer.buffer(string(json, "body", ""));
+    }
+    if (body.length() > maxBodyBytes) {
+      throw new ProxyException(
+          FailureCode.REQUEST_BODY_TOO_LARGE, "body exceeds maxBodyBytes (" + maxBodyBytes + ")");
+    }
+    return body;
+  }
+
+  private static String string(JsonObject json, String field, String dflt) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      if (dflt == null) {
+        throw bad(field + " is missing");
+      }
+      return dflt;
+    }
+    if (!(v instanceof String s)) {
+      throw bad(field + " must be a string");
+    }
+    return s;
+  }
+
+  private static String printable(String s) {
+    String cut = s.length() > 40 ? s.substring(0, 40) : s;
+    return cut.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+
+  private static ProxyException bad(String message) {
+    return new ProxyException(FailureCode.BAD_REQUEST, message);
+  }
+}

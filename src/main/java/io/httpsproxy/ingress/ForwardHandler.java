@@ -1,0 +1,75 @@
+package io.httpsproxy.ingress;
+
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.Header;
+import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.protocol.ProxyReply;
+import io.httpsproxy.security.HeaderHygiene;
+import io.httpsproxy.security.Target;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+
+/**
+ * Forward-proxy requests in absolute form ({@code GET https://host/path HTTP/1.1}): the body is
+ * read (bounded), the request goes over the event-bus queue, and the upstream's answer comes back
+ * with hop-by-hop headers removed.
+ */
+final class ForwardHandler {
+  private final ProxyConfig config;
+  private final ProxyStats stats;
+  private final EgressClient egress;
+
+  ForwardHandler(ProxyConfig config, ProxyStats stats, EgressClient egress) {
+    this.config = config;
+    this.stats = stats;
+    this.egress = egress;
+  }
+
+  void handle(HttpServerRequest req) {
+    Exchange ex = new Exchange(req, stats);
+    Target target;
+    try {
+      target = Target.parse(req.uri());
+    } catch (ProxyException e) {
+      ex.fail(e);
+      return;
+    }
+    List<Header> headers = HeaderHygiene.forUpstream(req.headers());
+    boolean head = req.method() == HttpMethod.HEAD;
+    BodyReader.read(req, config.maxBodyBytes())
+        .compose(body -> egress.send(ex, req.method().name(), target.toUrl(), headers, body))
+        .onSuccess(
+            reply -> {
+              if (reply.isFailure()) {
+                ex.fail(reply.toException());
+              } else {
+                ex.respond(reply.status(), resp -> write(resp, reply, head));
+              }
+            })
+        .onFailure(ex::fail);
+  }
+
+  private static void write(HttpServerResponse resp, ProxyReply reply, boolean head) {
+    resp.setStatusCode(reply.status());
+    String upstreamLength = null;
+    for (Header h : reply.headers()) {
+      if (h.name().equalsIgnoreCase("content-length")) {
+        upstreamLength = h.value();
+        continue;
+      }
+      resp.headers().add(h.name(), h.value());
+    }
+    if (head) {
+      if (upstreamLength != null) {
+        resp.putHeader(HttpHeaders.CONTENT_LENGTH, upstreamLength);
+      }
+      resp.end();
+      return;
+    }
+    resp.end(reply.body());
+  }
+}

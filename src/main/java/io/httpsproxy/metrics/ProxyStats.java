@@ -1,0 +1,185 @@
+package io.httpsproxy.metrics;
+
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.Outcome;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The node's counters: the one source for the periodic log, {@code /stats} and (later) metrics.
+ * Written from every event loop, so counters are LongAdders and gauges atomics. A snapshot may
+ * straddle a request that is being recorded (tolerated: it shows up in the next one); totals are
+ * derived from the outcome counters, so a snapshot always adds up.
+ */
+public final class ProxyStats {
+  private final long startedAtNanos = System.nanoTime();
+  private final LongAdder[] outcomes = adders(Outcome.values().length);
+  private final LongAdder[] failures = adders(FailureCode.values().length);
+  private final LongAdder[] upstreamStatusClass = adders(6);
+  private final LongAdder totalTimeMs = new LongAdder();
+  private final LongAdder upstreamCalls = new LongAdder();
+  private final LongAdder upstreamTimeMs = new LongAdder();
+  private final LongAdder connectionsAccepted = new LongAdder();
+  private final LongAdder connectionsRejected = new LongAdder();
+  private final AtomicInteger activeConnections = new AtomicInteger();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicInteger busyWorkers = new AtomicInteger();
+  private final AtomicInteger awaitingReply = new AtomicInteger();
+
+  private final Object intervalLock = new Object();
+  private long intervalStartNanos = startedAtNanos;
+  private long intervalStartTotal;
+  private double lastIntervalQps;
+
+  /** A request ended with an upstream response. */
+  public void recordSuccess(int upstreamStatus, long totalMs) {
+    outcomes[Outcome.SUCCESS.ordinal()].increment();
+    upstreamStatusClass[Math.min(5, Math.max(0, upstreamStatus / 100))].increment();
+    totalTimeMs.add(totalMs);
+  }
+
+  /** A request ended with an answer of the proxy's own. */
+  public void recordFailure(FailureCode code, long totalMs) {
+    outcomes[code.outcome().ordinal()].increment();
+    failures[code.ordinal()].increment();
+    totalTimeMs.add(totalMs);
+  }
+
+  /** A worker finished an upstream call, whatever its result. */
+  public void recordUpstreamCall(long ms) {
+    upstreamCalls.increment();
+    upstreamTimeMs.add(ms);
+  }
+
+  public void connectionOpened(boolean accepted) {
+    if (accepted) {
+      connectionsAccepted.increment();
+      activeConnections.incrementAndGet();
+    } else {
+      connectionsRejected.increment();
+    }
+  }
+
+  public void connectionClosed() {
+    activeConnections.decrementAndGet();
+  }
+
+  public AtomicInteger queued() {
+    return queued;
+  }
+
+  public AtomicInteger busyWorkers() {
+    return busyWorkers;
+  }
+
+  /** Requests sent on the event bus by this node's ingress and not yet answered. */
+  public AtomicInteger awaitingReply() {
+    return awaitingReply;
+  }
+
+  public long count(Outcome o) {
+    return outcomes[o.ordinal()].sum();
+  }
+
+  public long count(FailureCode c) {
+    return failures[c.ordinal()].sum();
+  }
+
+  public long totalRequests() {
+    long sum = 0;
+    for (LongAdder a : outcomes) {
+      sum += a.sum();
+    }
+    return sum;
+  }
+
+  /** Closes the current statistics interval; called by the periodic reporter only. */
+  public void closeInterval() {
+    synchronized (intervalLock) {
+      long now = System.nanoTime();
+      long total = totalRequests();
+      double secs = Math.max(1e-9, (now - intervalStartNanos) / 1e9);
+      lastIntervalQps = (total - intervalStartTotal) / secs;
+      intervalStartNanos = now;
+      intervalStartTotal = total;
+    }
+  }
+
+  public JsonObject snapshot() {
+    double uptime = (System.nanoTime() - startedAtNanos) / 1e9;
+    long success = count(Outcome.SUCCESS);
+    long errors = count(Outcome.ERROR);
+    long timeouts = count(Outcome.TIMEOUT);
+    long rejected = count(Outcome.REJECTED);
+    long total = success + errors + timeouts + rejected;
+    long calls = upstreamCalls.sum();
+    double intervalQps;
+    synchronized (intervalLock) {
+      intervalQps = lastIntervalQps;
+    }
+    return new JsonObject()
+        .put("uptimeSeconds", round(uptime))
+        .put(
+            "requests",
+            new JsonObject()
+                .put("total", total)
+                .put("success", success)
+                .put("errors", errors)
+                .put("timeouts", timeouts)
+                .put("rejected", rejected))
+        .put("errorsByType", byType())
+        .put("upstreamStatus", statusClasses())
+        .put(
+            "connections",
+            new JsonObject()
+                .put("active", activeConnections.get())
+                .put("accepted", connectionsAccepted.sum())
+                .put("rejected", connectionsRejected.sum()))
+        .put("busyWorkers", busyWorkers.get())
+        .put("queueSize", queued.get())
+        .put("awaitingReply", awaitingReply.get())
+        .put(
+            "qps",
+            new JsonObject()
+                .put("overall", round(total / Math.max(uptime, 1e-9)))
+                .put("lastInterval", round(intervalQps)))
+        .put("avgProcessingMs", round(total == 0 ? 0 : (double) totalTimeMs.sum() / total))
+        .put(
+            "upstream",
+            new JsonObject()
+                .put("calls", calls)
+                .put("avgMs", round(calls == 0 ? 0 : (double) upstreamTimeMs.sum() / calls)));
+  }
+
+  private JsonObject byType() {
+    JsonObject o = new JsonObject();
+    for (FailureCode c : FailureCode.values()) {
+      long n = failures[c.ordinal()].sum();
+      if (n > 0) {
+        o.put(c.name(), n);
+      }
+    }
+    return o;
+  }
+
+  private JsonObject statusClasses() {
+    JsonObject o = new JsonObject();
+    for (int i = 1; i <= 5; i++) {
+      o.put(i + "xx", upstreamStatusClass[i].sum());
+    }
+    return o;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  private static LongAdder[] adders(int n) {
+    LongAdder[] a = new LongAdder[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
+  }
+}

@@ -1,0 +1,53 @@
+package io.httpsproxy.protocol;
+
+/**
+ * Why the proxy, not the upstream, answered a request. Shared by ingress and egress and carried in
+ * event-bus replies by ordinal-free {@link #name()}, so both sides agree without parsing messages.
+ */
+public enum FailureCode {
+  BAD_REQUEST(400, Outcome.ERROR, "malformed request"),
+  NOT_FOUND(404, Outcome.ERROR, "no such route"),
+  METHOD_NOT_ALLOWED(405, Outcome.ERROR, "method not allowed here"),
+  REQUEST_BODY_TOO_LARGE(413, Outcome.ERROR, "request body exceeds maxBodyBytes"),
+  CONNECTION_LIMIT(503, Outcome.REJECTED, "too many open connections (maxConnections)"),
+  QUEUE_FULL(503, Outcome.REJECTED, "queue is full, retry later"),
+  QUEUE_TIMEOUT(503, Outcome.TIMEOUT, "no worker started the request within queueTimeout"),
+  SHUTTING_DOWN(503, Outcome.REJECTED, "the proxy is shutting down"),
+  NO_WORKERS(503, Outcome.REJECTED, "no worker is available on the event bus"),
+  UPSTREAM_TIMEOUT(504, Outcome.TIMEOUT, "upstream did not answer within requestTimeout"),
+  UPSTREAM_DNS(502, Outcome.ERROR, "upstream host name could not be resolved"),
+  UPSTREAM_REFUSED(502, Outcome.ERROR, "upstream refused the connection"),
+  UPSTREAM_TLS(502, Outcome.ERROR, "TLS handshake with upstream failed"),
+  UPSTREAM_RESET(502, Outcome.ERROR, "upstream closed the connection before the response ended"),
+  UPSTREAM_BODY_TOO_LARGE(502, Outcome.ERROR, "upstream response body exceeds maxBodyBytes"),
+  UPSTREAM_ERROR(502, Outcome.ERROR, "upstream call failed"),
+  NO_REPLY(504, Outcome.TIMEOUT, "the worker never answered"),
+  INTERNAL(500, Outcome.ERROR, "internal proxy error");
+
+  private final int status;
+  private final Outcome outcome;
+  private final String defaultMessage;
+
+  FailureCode(int status, Outcome outcome, String defaultMessage) {
+    this.status = status;
+    this.outcome = outcome;
+    this.defaultMessage = defaultMessage;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public Outcome outcome() {
+    return outcome;
+  }
+
+  public String defaultMessage() {
+    return defaultMessage;
+  }
+
+  /** Overload answers tell the client when to come back (RFC 9110 section 10.2.3). */
+  public boolean retryable() {
+    return this == QUEUE_FULL || this == CONNECTION_LIMIT || this == QUEUE_TIMEOUT || this == SHUTTING_DOWN || this == NO_WORKERS;
+  }
+}
