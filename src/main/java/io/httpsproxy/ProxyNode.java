@@ -13,6 +13,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.dns.AddressResolverOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,12 @@ public final class ProxyNode {
   }
 
   public static Future<ProxyNode> start(ProxyConfig config) {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(config.eventLoops());
+    if (!config.dnsServerList().isEmpty()) {
+      options.setAddressResolverOptions(
+          new AddressResolverOptions().setServers(config.dnsServerList()).setQueryTimeout(2_000));
+    }
+    Vertx vertx = Vertx.vertx(options);
     ProxyNode node = new ProxyNode(vertx, config);
     return node.deploy().map(node).recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
   }

@@ -4,6 +4,8 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The node's settings, immutable and validated. Verticles receive this record, never raw JSON or
@@ -23,6 +25,7 @@ public record ProxyConfig(
     Duration drainTimeout,
     Duration statsInterval,
     String caFile,
+    String dnsServers,
     int eventLoops,
     int maxHeaderSize,
     int maxInitialLineLength) {
@@ -40,6 +43,7 @@ public record ProxyConfig(
   public static final double DEFAULT_DRAIN_TIMEOUT = 30.0;
   public static final double DEFAULT_STATS_INTERVAL = 60.0;
   public static final String DEFAULT_CA_FILE = "";
+  public static final String DEFAULT_DNS_SERVERS = "";
   public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
   public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
   public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8192;
@@ -68,6 +72,8 @@ public record ProxyConfig(
     checkPositive("statsInterval", statsInterval);
     caFile = caFile == null ? "" : caFile;
     checkCaFile(caFile);
+    dnsServers = dnsServers == null ? "" : dnsServers.trim();
+    checkDnsServers(dnsServers);
     checkRange("eventLoops", eventLoops, 1, 1024);
     checkRange("maxHeaderSize", maxHeaderSize, 1024, 1024 * 1024);
     checkRange("maxInitialLineLength", maxInitialLineLength, 256, 1024 * 1024);
@@ -93,6 +99,7 @@ public record ProxyConfig(
         seconds(j, "drainTimeout", DEFAULT_DRAIN_TIMEOUT),
         seconds(j, "statsInterval", DEFAULT_STATS_INTERVAL),
         j.getString("caFile", DEFAULT_CA_FILE),
+        j.getString("dnsServers", DEFAULT_DNS_SERVERS),
         j.getInteger("eventLoops", DEFAULT_EVENT_LOOPS),
         j.getInteger("maxHeaderSize", DEFAULT_MAX_HEADER_SIZE),
         j.getInteger("maxInitialLineLength", DEFAULT_MAX_INITIAL_LINE_LENGTH));
@@ -113,6 +120,7 @@ public record ProxyConfig(
         .put("drainTimeout", toSeconds(drainTimeout))
         .put("statsInterval", toSeconds(statsInterval))
         .put("caFile", caFile)
+        .put("dnsServers", dnsServers)
         .put("eventLoops", eventLoops)
         .put("maxHeaderSize", maxHeaderSize)
         .put("maxInitialLineLength", maxInitialLineLength);
@@ -121,6 +129,14 @@ public record ProxyConfig(
   /** A copy with other values for some keys, validated like any config. */
   public ProxyConfig with(JsonObject overrides) {
     return fromJson(toJson().mergeIn(overrides));
+  }
+
+  /** The DNS servers as host:port entries; empty means the system's resolv.conf. */
+  public List<String> dnsServerList() {
+    if (dnsServers.isEmpty()) {
+      return List.of();
+    }
+    return Arrays.stream(dnsServers.split(",")).map(String::trim).toList();
   }
 
   public boolean hasCaFile() {
@@ -158,6 +174,28 @@ public record ProxyConfig(
   private static void checkNotNegative(String key, Duration d) {
     if (d.isNegative()) {
       throw ConfigException.invalid(key, toSeconds(d), ">= 0 seconds");
+    }
+  }
+
+  private static void checkDnsServers(String servers) {
+    if (servers.isEmpty()) {
+      return;
+    }
+    for (String entry : servers.split(",")) {
+      String e = entry.trim();
+      int colon = e.lastIndexOf(':');
+      boolean ok = colon > 0 && colon < e.length() - 1;
+      if (ok) {
+        try {
+          int port = Integer.parseInt(e.substring(colon + 1));
+          ok = port > 0 && port <= 65535;
+        } catch (NumberFormatException ex) {
+          ok = false;
+        }
+      }
+      if (!ok) {
+        throw ConfigException.invalid("dnsServers", servers, "host:port[,host:port...]");
+      }
     }
   }
 

@@ -21,6 +21,7 @@ public enum Setting {
   DRAIN_TIMEOUT("drainTimeout", Kind.SECONDS, "on SIGTERM, longest wait for in-flight requests"),
   STATS_INTERVAL("statsInterval", Kind.SECONDS, "period of the statistics log line, seconds"),
   CA_FILE("caFile", Kind.STRING, "extra PEM CA bundle trusted for upstream TLS (plus the JVM's)"),
+  DNS_SERVERS("dnsServers", Kind.STRING, "DNS servers for upstream names, host:port,...; empty = system's"),
   EVENT_LOOPS("eventLoops", Kind.INT, "event-loop threads = ingress and upstream verticles"),
   MAX_HEADER_SIZE("maxHeaderSize", Kind.INT, "largest request header block, bytes"),
   MAX_INITIAL_LINE_LENGTH("maxInitialLineLength", Kind.INT, "longest request line, bytes");
