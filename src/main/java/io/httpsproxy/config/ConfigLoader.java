@@ -85,6 +85,9 @@ public final class ConfigLoader {
       JsonParser parser = JacksonCodec.createParser(text);
       parser.enable(JsonParser.Feature.ALLOW_COMMENTS);
       Object value = JacksonCodec.fromParser(parser, Object.class);
+      if (value instanceof JsonObject obj) {
+        return obj;
+      }
       if (value instanceof Map<?, ?> map) {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) map;
