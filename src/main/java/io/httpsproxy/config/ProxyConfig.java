@@ -86,23 +86,23 @@ public record ProxyConfig(
   /** Reads the file format (camelCase keys, seconds as numbers); missing keys take defaults. */
   public static ProxyConfig fromJson(JsonObject j) {
     return new ProxyConfig(
-        j.getInteger("port", DEFAULT_PORT),
-        j.getString("host", DEFAULT_HOST),
-        j.getInteger("maxConnections", DEFAULT_MAX_CONNECTIONS),
-        j.getInteger("queueSize", DEFAULT_QUEUE_SIZE),
-        j.getInteger("workers", DEFAULT_WORKERS),
+        integer(j, "port", DEFAULT_PORT),
+        string(j, "host", DEFAULT_HOST),
+        integer(j, "maxConnections", DEFAULT_MAX_CONNECTIONS),
+        integer(j, "queueSize", DEFAULT_QUEUE_SIZE),
+        integer(j, "workers", DEFAULT_WORKERS),
         seconds(j, "queueTimeout", DEFAULT_QUEUE_TIMEOUT),
         seconds(j, "requestTimeout", DEFAULT_REQUEST_TIMEOUT),
         seconds(j, "connectTimeout", DEFAULT_CONNECT_TIMEOUT),
-        j.getLong("maxBodyBytes", DEFAULT_MAX_BODY_BYTES),
+        longValue(j, "maxBodyBytes", DEFAULT_MAX_BODY_BYTES),
         seconds(j, "idleTimeout", DEFAULT_IDLE_TIMEOUT),
         seconds(j, "drainTimeout", DEFAULT_DRAIN_TIMEOUT),
         seconds(j, "statsInterval", DEFAULT_STATS_INTERVAL),
-        j.getString("caFile", DEFAULT_CA_FILE),
-        j.getString("dnsServers", DEFAULT_DNS_SERVERS),
-        j.getInteger("eventLoops", DEFAULT_EVENT_LOOPS),
-        j.getInteger("maxHeaderSize", DEFAULT_MAX_HEADER_SIZE),
-        j.getInteger("maxInitialLineLength", DEFAULT_MAX_INITIAL_LINE_LENGTH));
+        string(j, "caFile", DEFAULT_CA_FILE),
+        string(j, "dnsServers", DEFAULT_DNS_SERVERS),
+        integer(j, "eventLoops", DEFAULT_EVENT_LOOPS),
+        integer(j, "maxHeaderSize", DEFAULT_MAX_HEADER_SIZE),
+        integer(j, "maxInitialLineLength", DEFAULT_MAX_INITIAL_LINE_LENGTH));
   }
 
   public JsonObject toJson() {
@@ -141,6 +141,36 @@ public record ProxyConfig(
 
   public boolean hasCaFile() {
     return !caFile.isEmpty();
+  }
+
+  private static int integer(JsonObject j, String key, int dflt) {
+    Object v = j.getValue(key, dflt);
+    if (v instanceof Integer i) {
+      return i;
+    }
+    if (v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) {
+      return l.intValue();
+    }
+    throw ConfigException.invalid(key, v, "an integer");
+  }
+
+  private static long longValue(JsonObject j, String key, long dflt) {
+    Object v = j.getValue(key, dflt);
+    if (v instanceof Integer || v instanceof Long) {
+      return ((Number) v).longValue();
+    }
+    throw ConfigException.invalid(key, v, "an integer");
+  }
+
+  private static String string(JsonObject j, String key, String dflt) {
+    Object v = j.getValue(key, dflt);
+    if (v == null) {
+      return dflt;
+    }
+    if (v instanceof String s) {
+      return s;
+    }
+    throw ConfigException.invalid(key, v, "a string");
   }
 
   private static Duration seconds(JsonObject j, String key, double dflt) {

@@ -30,6 +30,10 @@ public enum Setting {
   public static final List<Setting> POSITIONAL =
       List.of(PORT, HOST, MAX_CONNECTIONS, QUEUE_SIZE, WORKERS, QUEUE_TIMEOUT, REQUEST_TIMEOUT);
 
+  /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
+  private static final java.util.regex.Pattern SECONDS_SYNTAX =
+      java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]*)?|\\.[0-9]+");
+
   enum Kind {
     INT,
     LONG,
@@ -81,6 +85,9 @@ public enum Setting {
   /** Turns text from a flag or the environment into the JSON value the file would hold. */
   Object parse(String raw) {
     String text = raw.trim();
+    if (kind == Kind.SECONDS && !SECONDS_SYNTAX.matcher(text).matches()) {
+      throw ConfigException.invalid(key, raw, expectedType());
+    }
     try {
       return switch (kind) {
         case INT -> Integer.parseInt(text);
@@ -95,16 +102,21 @@ public enum Setting {
 
   /** Checks the JSON type of a value read from the config file. */
   Object fromJson(Object value) {
+    boolean integral = value instanceof Integer || value instanceof Long;
     boolean ok =
         switch (kind) {
-          case INT, LONG -> value instanceof Integer || value instanceof Long;
+          case INT ->
+              integral
+                  && ((Number) value).longValue() >= Integer.MIN_VALUE
+                  && ((Number) value).longValue() <= Integer.MAX_VALUE;
+          case LONG -> integral;
           case SECONDS -> value instanceof Number;
           case STRING -> value instanceof String;
         };
     if (!ok) {
       throw ConfigException.invalid(key, value, expectedType());
     }
-    return value;
+    return kind == Kind.INT ? (Object) ((Number) value).intValue() : value;
   }
 
   private String expectedType() {

@@ -1,0 +1,159 @@
+package io.httpsproxy.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The config record: JSON round trip, fractional seconds, and validation of every copy. */
+class ProxyConfigTest {
+
+  private static JsonObject everythingChanged() {
+    return new JsonObject()
+        .put("port", 0)
+        .put("host", "127.0.0.1")
+        .put("maxConnections", 11)
+        .put("queueSize", 12)
+        .put("workers", 13)
+        .put("queueTimeout", 0.25)
+        .put("requestTimeout", 1.5)
+        .put("connectTimeout", 0.125)
+        .put("maxBodyBytes", 1024L)
+        .put("idleTimeout", 0.0)
+        .put("drainTimeout", 2.75)
+        .put("statsInterval", 0.5)
+        .put("caFile", "")
+        .put("dnsServers", "10.0.0.1:53,10.0.0.2:5353")
+        .put("eventLoops", 3)
+        .put("maxHeaderSize", 2048)
+        .put("maxInitialLineLength", 512);
+  }
+
+  @Test
+  void defaultsRoundTripThroughJson() {
+    ProxyConfig defaults = ProxyConfig.defaults();
+
+    assertEquals(defaults, ProxyConfig.fromJson(defaults.toJson()));
+  }
+
+  @Test
+  void everyFieldRoundTripsThroughJson() {
+    ProxyConfig c = ProxyConfig.fromJson(everythingChanged());
+
+    assertEquals(c, ProxyConfig.fromJson(c.toJson()));
+    assertEquals(everythingChanged(), c.toJson());
+    assertNotEquals(ProxyConfig.defaults(), c);
+  }
+
+  @Test
+  void toJsonHasOneKeyPerSetting() {
+    JsonObject json = ProxyConfig.defaults().toJson();
+
+    assertEquals(Setting.values().length, json.size());
+    for (Setting s : Setting.values()) {
+      assertEquals(true, json.containsKey(s.key()), s.key());
+    }
+  }
+
+  @Test
+  void durationsKeepFractionsOfASecond() {
+    ProxyConfig c =
+        ProxyConfig.fromJson(
+            new JsonObject()
+                .put("queueTimeout", 0.25)
+                .put("requestTimeout", 0.001)
+                .put("connectTimeout", 2.5));
+
+    assertEquals(Duration.ofMillis(250), c.queueTimeout());
+    assertEquals(Duration.ofMillis(1), c.requestTimeout());
+    assertEquals(Duration.ofMillis(2500), c.connectTimeout());
+    assertEquals(0.25, c.toJson().getDouble("queueTimeout"));
+    assertEquals(0.001, c.toJson().getDouble("requestTimeout"));
+  }
+
+  @Test
+  void integerSecondsAreAcceptedToo() {
+    ProxyConfig c = ProxyConfig.fromJson(new JsonObject().put("queueTimeout", 2));
+
+    assertEquals(Duration.ofSeconds(2), c.queueTimeout());
+  }
+
+  @Test
+  void withChangesOnlyTheNamedKeys() {
+    ProxyConfig base = ProxyConfig.defaults();
+
+    ProxyConfig changed = base.with(new JsonObject().put("workers", 5).put("queueTimeout", 0.5));
+
+    assertEquals(5, changed.workers());
+    assertEquals(Duration.ofMillis(500), changed.queueTimeout());
+    JsonObject expected = base.toJson().put("workers", 5).put("queueTimeout", 0.5);
+    assertEquals(expected, changed.toJson());
+    assertEquals(ProxyConfig.DEFAULT_WORKERS, base.workers(), "the original is unchanged");
+  }
+
+  @Test
+  void withValidatesTheNewValues() {
+    ProxyConfig base = ProxyConfig.defaults();
+
+    ConfigException queue =
+        assertThrows(ConfigException.class, () -> base.with(new JsonObject().put("queueSize", 0)));
+    ConfigException timeout =
+        assertThrows(
+            ConfigException.class, () -> base.with(new JsonObject().put("queueTimeout", -0.5)));
+    ConfigException port =
+        assertThrows(ConfigException.class, () -> base.with(new JsonObject().put("port", -1)));
+
+    assertEquals("queueSize: 0 (expected: >= 1 and <= 10000000)", queue.getMessage());
+    assertEquals("queueTimeout: -0.5 (expected: >= 0 and <= 86400 seconds)", timeout.getMessage());
+    assertEquals("port: -1 (expected: >= 0 and <= 65535)", port.getMessage());
+  }
+
+  @Test
+  void withRejectsNonNumericSecondsWithConfigException() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ProxyConfig.defaults().with(new JsonObject().put("requestTimeout", "30")));
+
+    assertEquals("requestTimeout: '30' (expected: a number of seconds)", e.getMessage());
+  }
+
+  /** BUG: integer keys are read with getInteger, so a wrong type escapes as ClassCastException. */
+  @Test
+  void withRejectsAnIntegerSettingOfTheWrongTypeWithConfigException() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ProxyConfig.defaults().with(new JsonObject().put("port", "8080")));
+
+    assertEquals(true, e.getMessage().startsWith("port: '8080' (expected: "), e.getMessage());
+  }
+
+  @Test
+  void sizeLimitsAreBounded() {
+    ProxyConfig base = ProxyConfig.defaults();
+
+    assertThrows(
+        ConfigException.class, () -> base.with(new JsonObject().put("maxHeaderSize", 1023)));
+    assertThrows(
+        ConfigException.class, () -> base.with(new JsonObject().put("maxInitialLineLength", 255)));
+    assertThrows(ConfigException.class, () -> base.with(new JsonObject().put("eventLoops", 0)));
+    assertThrows(ConfigException.class, () -> base.with(new JsonObject().put("maxBodyBytes", -1L)));
+    assertEquals(0L, base.with(new JsonObject().put("maxBodyBytes", 0L)).maxBodyBytes());
+  }
+
+  @Test
+  void missingCaFileAndDnsServersMeanNone() {
+    ProxyConfig c =
+        ProxyConfig.fromJson(new JsonObject().putNull("caFile").put("dnsServers", "  "));
+
+    assertEquals("", c.caFile());
+    assertEquals(false, c.hasCaFile());
+    assertEquals("", c.dnsServers());
+    assertEquals(List.of(), c.dnsServerList());
+  }
+}

@@ -1,0 +1,35 @@
+package io.httpsproxy.testing;
+
+import io.httpsproxy.ProxyNode;
+import io.httpsproxy.config.ProxyConfig;
+import io.vertx.core.json.JsonObject;
+
+/** Starts a real proxy node in this JVM on an ephemeral loopback port. */
+public final class ProxyFixture {
+  private ProxyFixture() {}
+
+  /**
+   * Test defaults: loopback, a free port, two event loops, short statistics interval off the log,
+   * the test CA trusted, and a resolver that never leaves loopback (if {@code dns} is given).
+   */
+  public static JsonObject baseConfig(TestCa ca, TestDns dns) {
+    JsonObject j =
+        new JsonObject()
+            .put("port", 0)
+            .put("host", "127.0.0.1")
+            .put("eventLoops", 2)
+            .put("statsInterval", 3600.0)
+            .put("drainTimeout", 5.0);
+    if (ca != null) {
+      j.put("caFile", ca.caPem().toString());
+    }
+    if (dns != null) {
+      j.put("dnsServers", dns.address());
+    }
+    return j;
+  }
+
+  public static ProxyNode start(JsonObject config) {
+    return ProxyNode.start(ProxyConfig.fromJson(config)).await();
+  }
+}
