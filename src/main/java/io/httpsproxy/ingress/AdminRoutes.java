@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 /** Origin-form routes: the JSON fetch API and the node's own endpoints. */
 final class AdminRoutes {
@@ -15,10 +16,20 @@ final class AdminRoutes {
 
   static Router router(Vertx vertx, ProxyConfig config, ProxyStats stats, ApiHandler api) {
     Router router = Router.router(vertx);
-    router.post("/api/v1/fetch").handler(api::handle);
+    // Router-dispatched requests may have ended before our handler runs: BodyHandler copes.
+    router
+        .post("/api/v1/fetch")
+        .handler(BodyHandler.create(false).setBodyLimit(ApiHandler.bodyLimit(config)))
+        .handler(api::handle);
     router.get("/stats").handler(ctx -> stats(ctx, config, stats));
-    router.route().last().handler(ctx -> ctx.fail(404));
     router.errorHandler(404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
+    router.errorHandler(
+        413,
+        ctx ->
+            fail(
+                ctx,
+                FailureCode.REQUEST_BODY_TOO_LARGE,
+                "request exceeds " + ApiHandler.bodyLimit(config) + " bytes"));
     router.errorHandler(405, ctx -> fail(ctx, FailureCode.METHOD_NOT_ALLOWED, null));
     router.errorHandler(500, ctx -> ErrorResponder.send(ctx.request(), ErrorResponder.toProxyException(
         ctx.failure() == null ? new ProxyException(FailureCode.INTERNAL) : ctx.failure()), null));

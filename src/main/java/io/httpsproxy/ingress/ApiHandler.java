@@ -4,6 +4,7 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyReply;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -34,9 +35,8 @@ final class ApiHandler {
 
   void handle(RoutingContext ctx) {
     Exchange ex = new Exchange(ctx.request(), stats);
-    long limit = config.maxBodyBytes() / 3 * 4 + ENVELOPE_BYTES;
-    BodyReader.read(ctx.request(), limit)
-        .map(raw -> FetchRequest.parse(raw, config.maxBodyBytes()))
+    Future.succeededFuture(ctx.body().buffer())
+        .map(raw -> FetchRequest.parse(raw == null ? Buffer.buffer() : raw, config.maxBodyBytes()))
         .compose(f -> egress.send(ex, f.method(), f.target().toUrl(), f.headers(), f.body()))
         .onSuccess(
             reply -> {
@@ -51,6 +51,11 @@ final class ApiHandler {
               }
             })
         .onFailure(ex::fail);
+  }
+
+  /** Largest API request body: a maxBodyBytes body in base64 plus the JSON envelope. */
+  static long bodyLimit(ProxyConfig config) {
+    return config.maxBodyBytes() / 3 * 4 + ENVELOPE_BYTES;
   }
 
   static JsonObject toJson(ProxyReply reply, long totalMs) {
