@@ -43,7 +43,7 @@ class FetchApiTest {
     https = HttpsUpstream.https(ca.issue("localhost"));
     proxy =
         ProxyFixture.start(
-            ProxyFixture.baseConfig(ca, null).put("requestTimeout", 0.5).put("maxBodyBytes", 4096));
+            ProxyFixture.baseConfig(ca, null).put("requestTimeout", 2.0).put("maxBodyBytes", 4096));
     clientVertx = Vertx.vertx();
     client = new ProxyClient(clientVertx, proxy.port());
   }
@@ -120,7 +120,7 @@ class FetchApiTest {
 
   @Test
   void proxyFailuresKeepTheirStatusAndErrorBody() {
-    Resp r = client.fetch(new JsonObject().put("url", https.url("/delay/3000"))).await();
+    Resp r = client.fetch(new JsonObject().put("url", https.url("/delay/6000"))).await();
     assertEquals(504, r.status());
     assertEquals("UPSTREAM_TIMEOUT", r.json().getString("error"));
     assertEquals("UPSTREAM_TIMEOUT", r.header("X-Proxy-Error"));
