@@ -25,7 +25,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    System.setProperty(
+        "vertx.logger-delegate-factory-class-name",
+        "io.vertx.core.logging.SLF4JLogDelegateFactory");
     CommandLine cmd = ServeCommand.create();
     cmd.addSubcommand("client", new ClientCommand());
     ParseResult parsed;
@@ -42,7 +44,8 @@ public final class Main {
       System.exit(0);
     }
     if (parsed.hasSubcommand()) {
-      System.exit(cmd.getSubcommands().get("client").execute(args.length > 1 ? tail(args) : new String[0]));
+      System.exit(
+          cmd.getSubcommands().get("client").execute(args.length > 1 ? tail(args) : new String[0]));
     }
     ProxyConfig config;
     try {

@@ -48,7 +48,9 @@ public final class ProxyNode {
     }
     Vertx vertx = Vertx.vertx(options);
     ProxyNode node = new ProxyNode(vertx, config);
-    return node.deploy().map(node).recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
+    return node.deploy()
+        .map(node)
+        .recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
   }
 
   private Future<?> deploy() {
@@ -58,7 +60,8 @@ public final class ProxyNode {
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     return vertx
         .deployVerticle(() -> new UpstreamVerticle(config, pool, stats, nodeId), perLoop)
-        .compose(id -> vertx.deployVerticle(new EgressDispatcherVerticle(config, pool, stats, nodeId)))
+        .compose(
+            id -> vertx.deployVerticle(new EgressDispatcherVerticle(config, pool, stats, nodeId)))
         .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
         .compose(
             id ->

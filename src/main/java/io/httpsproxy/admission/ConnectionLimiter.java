@@ -3,8 +3,8 @@ package io.httpsproxy.admission;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Caps open client connections on a node. Shared by every ingress verticle (one per event loop),
- * so it is an atomic; the compare-and-set loop makes the cap exact, never overshot by a race.
+ * Caps open client connections on a node. Shared by every ingress verticle (one per event loop), so
+ * it is an atomic; the compare-and-set loop makes the cap exact, never overshot by a race.
  */
 public final class ConnectionLimiter {
   private final int max;

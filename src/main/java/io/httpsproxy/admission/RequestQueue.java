@@ -4,9 +4,9 @@ import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * The bounded FIFO of requests accepted but not yet started by a worker. Each entry carries its
- * own queue deadline; expired entries are handed back so their owner answers them (503) and they
- * never run. Not thread-safe: its owner confines it to one event loop.
+ * The bounded FIFO of requests accepted but not yet started by a worker. Each entry carries its own
+ * queue deadline; expired entries are handed back so their owner answers them (503) and they never
+ * run. Not thread-safe: its owner confines it to one event loop.
  *
  * @param <T> the queued item
  */

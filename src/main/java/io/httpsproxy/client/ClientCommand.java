@@ -85,7 +85,10 @@ public final class ClientCommand implements Callable<Integer> {
       }
       parsedHeaders.add(new String[] {h.substring(0, colon).trim(), h.substring(colon + 1).trim()});
     }
-    Buffer body = dataFile != null ? Buffer.buffer(Files.readAllBytes(dataFile)) : data == null ? null : Buffer.buffer(data);
+    Buffer body =
+        dataFile != null
+            ? Buffer.buffer(Files.readAllBytes(dataFile))
+            : data == null ? null : Buffer.buffer(data);
     Vertx vertx = Vertx.vertx();
     try {
       ProxyCall call = new ProxyCall(vertx, server, port, (long) (timeoutSeconds * 1000));

@@ -89,7 +89,8 @@ final class ProxyCall {
       resp = (body == null ? req.send() : req.send(body)).await();
       payload = resp.body().await();
     } catch (Exception e) {
-      return new Result(0, List.of(), Buffer.buffer(), null, server + ":" + port + ": " + e.getMessage());
+      return new Result(
+          0, List.of(), Buffer.buffer(), null, server + ":" + port + ": " + e.getMessage());
     }
     String proxyError = resp.getHeader(PROXY_ERROR_HEADER);
     if (proxyError != null) {

@@ -58,7 +58,8 @@ public final class ConfigLoader {
   }
 
   private void readFile(ParseResult cmd) {
-    String named = cmd.matchedOptionValue(ServeCommand.CONFIG_FLAG, env.get(ServeCommand.CONFIG_ENV));
+    String named =
+        cmd.matchedOptionValue(ServeCommand.CONFIG_FLAG, env.get(ServeCommand.CONFIG_ENV));
     Path path = Path.of(named != null ? named : ServeCommand.DEFAULT_CONFIG_FILE);
     if (named == null && !Files.exists(path)) {
       return;
@@ -67,7 +68,8 @@ public final class ConfigLoader {
     for (String key : file.fieldNames()) {
       Setting s = Setting.byKey(key);
       if (s == null) {
-        throw new ConfigException(path + ": unknown key '" + key + "' (expected one of the keys in the README)");
+        throw new ConfigException(
+            path + ": unknown key '" + key + "' (expected one of the keys in the README)");
       }
       put(s, fromFile(s, file.getValue(key), path.toString()), path.toString());
     }
@@ -95,7 +97,8 @@ public final class ConfigLoader {
       }
       throw new ConfigException("config: '" + path + "' (expected: a JSON object at the top)");
     } catch (DecodeException e) {
-      throw new ConfigException("config: '" + path + "' is not valid JSON: " + firstLine(e.getMessage()));
+      throw new ConfigException(
+          "config: '" + path + "' is not valid JSON: " + firstLine(e.getMessage()));
     }
   }
 

@@ -6,9 +6,9 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * The command line of a node, built from {@link Setting}: the seed's seven positional arguments
- * and one named flag per setting. Values stay text here; {@link ConfigLoader} types and checks
- * them so that flags, environment and file all fail with the same message.
+ * The command line of a node, built from {@link Setting}: the seed's seven positional arguments and
+ * one named flag per setting. Values stay text here; {@link ConfigLoader} types and checks them so
+ * that flags, environment and file all fail with the same message.
  */
 public final class ServeCommand {
   public static final String CONFIG_FLAG = "--config";

@@ -17,16 +17,20 @@ public enum Setting {
   REQUEST_TIMEOUT("requestTimeout", Kind.SECONDS, "longest upstream call, seconds (then 504)"),
   CONNECT_TIMEOUT("connectTimeout", Kind.SECONDS, "longest upstream TCP+TLS connect, seconds"),
   MAX_BODY_BYTES("maxBodyBytes", Kind.LONG, "largest request or response body (413 / 502)"),
-  IDLE_TIMEOUT("idleTimeout", Kind.SECONDS, "close idle client connections after, seconds; 0 = never"),
+  IDLE_TIMEOUT(
+      "idleTimeout", Kind.SECONDS, "close idle client connections after, seconds; 0 = never"),
   DRAIN_TIMEOUT("drainTimeout", Kind.SECONDS, "on SIGTERM, longest wait for in-flight requests"),
   STATS_INTERVAL("statsInterval", Kind.SECONDS, "period of the statistics log line, seconds"),
   CA_FILE("caFile", Kind.STRING, "extra PEM CA bundle trusted for upstream TLS (plus the JVM's)"),
-  DNS_SERVERS("dnsServers", Kind.STRING, "DNS servers for upstream names, host:port,...; empty = system's"),
+  DNS_SERVERS(
+      "dnsServers", Kind.STRING, "DNS servers for upstream names, host:port,...; empty = system's"),
   EVENT_LOOPS("eventLoops", Kind.INT, "event-loop threads = ingress and upstream verticles"),
   MAX_HEADER_SIZE("maxHeaderSize", Kind.INT, "largest request header block, bytes"),
   MAX_INITIAL_LINE_LENGTH("maxInitialLineLength", Kind.INT, "longest request line, bytes");
 
-  /** The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt]. */
+  /**
+   * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].
+   */
   public static final List<Setting> POSITIONAL =
       List.of(PORT, HOST, MAX_CONNECTIONS, QUEUE_SIZE, WORKERS, QUEUE_TIMEOUT, REQUEST_TIMEOUT);
 

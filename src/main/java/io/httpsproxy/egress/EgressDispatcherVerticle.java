@@ -80,7 +80,8 @@ public final class EgressDispatcherVerticle extends VerticleBase {
   /** Starts queued requests while workers are free; expired ones are answered, never started. */
   private void dispatch() {
     while (inFlight < config.workers()) {
-      Pending p = queue.pollLive(System.currentTimeMillis(), e -> reject(e, FailureCode.QUEUE_TIMEOUT));
+      Pending p =
+          queue.pollLive(System.currentTimeMillis(), e -> reject(e, FailureCode.QUEUE_TIMEOUT));
       if (p == null) {
         break;
       }

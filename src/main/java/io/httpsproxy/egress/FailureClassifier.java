@@ -50,8 +50,7 @@ final class FailureClassifier {
         || c instanceof ClosedChannelException
         || (c instanceof java.io.IOException && String.valueOf(c.getMessage()).contains("reset"))) {
       return new ProxyException(
-          FailureCode.UPSTREAM_RESET,
-          "upstream closed the connection before the response ended");
+          FailureCode.UPSTREAM_RESET, "upstream closed the connection before the response ended");
     }
     return null;
   }

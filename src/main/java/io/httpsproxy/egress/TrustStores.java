@@ -30,13 +30,15 @@ final class TrustStores {
         ks.setCertificateEntry("extra-" + i++, c);
       }
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ks);
     return tmf;
   }
 
   private static X509Certificate[] jvmDefaultIssuers() throws Exception {
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init((KeyStore) null);
     for (var tm : tmf.getTrustManagers()) {
       if (tm instanceof X509TrustManager x509) {

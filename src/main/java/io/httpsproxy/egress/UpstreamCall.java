@@ -42,7 +42,11 @@ final class UpstreamCall {
   private boolean finished;
 
   UpstreamCall(
-      Vertx vertx, UpstreamSettings settings, ProxyRequest req, long queueMs, Handler<ProxyReply> done) {
+      Vertx vertx,
+      UpstreamSettings settings,
+      ProxyRequest req,
+      long queueMs,
+      Handler<ProxyReply> done) {
     this.vertx = vertx;
     this.settings = settings;
     this.req = req;
@@ -57,7 +61,8 @@ final class UpstreamCall {
     } catch (RuntimeException e) {
       LOG.error("upstream call {} failed unexpectedly", req.id(), e);
       if (!finished) {
-        finish(ProxyReply.failed(FailureCode.INTERNAL, null, queueMs, elapsedMs(), settings.node()));
+        finish(
+            ProxyReply.failed(FailureCode.INTERNAL, null, queueMs, elapsedMs(), settings.node()));
       }
     }
   }
@@ -84,7 +89,8 @@ final class UpstreamCall {
             .connectTimeout(Math.min(settings.connectTimeoutMs(), budget))
             .idleTimeout(budget)
             .as(new LimitedBodyCodec(settings.maxBodyBytes()));
-    HeaderHygiene.forUpstream(req.headers()).forEach(h -> request.headers().add(h.name(), h.value()));
+    HeaderHygiene.forUpstream(req.headers())
+        .forEach(h -> request.headers().add(h.name(), h.value()));
     timerId = vertx.setTimer(budget, id -> onDeadline());
     boolean withBody = req.body().length() > 0 || BODY_METHODS.contains(req.method());
     (withBody ? request.sendBuffer(req.body()) : request.send()).onComplete(this::onResult);

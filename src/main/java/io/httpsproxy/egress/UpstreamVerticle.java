@@ -18,8 +18,8 @@ import io.vertx.ext.web.client.impl.HttpContext;
 /**
  * A worker: makes upstream calls with its own WebClient (pooled keep-alive connections, TLS
  * verified) on its own event loop. One instance per event loop; the dispatcher decides how many
- * calls run at once across all of them ({@code workers}). WebClient is non-blocking, so workers
- * are event-loop verticles, not worker-thread verticles.
+ * calls run at once across all of them ({@code workers}). WebClient is non-blocking, so workers are
+ * event-loop verticles, not worker-thread verticles.
  */
 public final class UpstreamVerticle extends VerticleBase {
   private static final String CALL_KEY = "https-proxy.call";
@@ -29,7 +29,8 @@ public final class UpstreamVerticle extends VerticleBase {
   private final ProxyStats stats;
   private final String node;
 
-  // state confined to this verticle's event loop, except `active` (read by the dispatcher as a hint)
+  // state confined to this verticle's event loop, except `active` (read by the dispatcher as a
+  // hint)
   private WebClient client;
   private UpstreamCall sending;
   private volatile int active;

@@ -22,17 +22,29 @@ final class AdminRoutes {
         .handler(BodyHandler.create(false).setBodyLimit(ApiHandler.bodyLimit(config)))
         .handler(api::handle);
     router.get("/stats").handler(ctx -> stats(ctx, config, stats));
-    router.errorHandler(404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
+    router.errorHandler(
+        404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
     router.errorHandler(
         413,
-        ctx ->
-            fail(
-                ctx,
-                FailureCode.REQUEST_BODY_TOO_LARGE,
-                "request exceeds " + ApiHandler.bodyLimit(config) + " bytes"));
+        ctx -> {
+          // BodyHandler refused the API request before it became an exchange: count it here.
+          stats.recordFailure(FailureCode.REQUEST_BODY_TOO_LARGE, 0);
+          fail(
+              ctx,
+              FailureCode.REQUEST_BODY_TOO_LARGE,
+              "request exceeds " + ApiHandler.bodyLimit(config) + " bytes");
+        });
     router.errorHandler(405, ctx -> fail(ctx, FailureCode.METHOD_NOT_ALLOWED, null));
-    router.errorHandler(500, ctx -> ErrorResponder.send(ctx.request(), ErrorResponder.toProxyException(
-        ctx.failure() == null ? new ProxyException(FailureCode.INTERNAL) : ctx.failure()), null));
+    router.errorHandler(
+        500,
+        ctx ->
+            ErrorResponder.send(
+                ctx.request(),
+                ErrorResponder.toProxyException(
+                    ctx.failure() == null
+                        ? new ProxyException(FailureCode.INTERNAL)
+                        : ctx.failure()),
+                null));
     return router;
   }
 

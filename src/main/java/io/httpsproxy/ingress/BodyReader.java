@@ -36,7 +36,9 @@ final class BodyReader {
         });
     req.endHandler(v -> promise.tryComplete(body));
     req.exceptionHandler(
-        t -> promise.tryFail(new ProxyException(FailureCode.BAD_REQUEST, "request body could not be read")));
+        t ->
+            promise.tryFail(
+                new ProxyException(FailureCode.BAD_REQUEST, "request body could not be read")));
     if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
       req.response().writeContinue();
     }

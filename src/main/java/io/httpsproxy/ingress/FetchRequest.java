@@ -19,7 +19,8 @@ import java.util.Set;
  * API caller cannot inject a second request.
  */
 record FetchRequest(String method, Target target, List<Header> headers, Buffer body) {
-  private static final Set<String> FIELDS = Set.of("url", "method", "headers", "body", "bodyBase64");
+  private static final Set<String> FIELDS =
+      Set.of("url", "method", "headers", "body", "bodyBase64");
 
   static FetchRequest parse(Buffer raw, long maxBodyBytes) {
     JsonObject json;
@@ -58,7 +59,8 @@ record FetchRequest(String method, Target target, List<Header> headers, Buffer b
         throw bad("header name '" + printable(name) + "' is not an HTTP token");
       }
       Object v = obj.getValue(name);
-      List<Object> values = v instanceof JsonArray arr ? arr.getList() : List.of(v == null ? "" : v);
+      List<Object> values =
+          v instanceof JsonArray arr ? arr.getList() : List.of(v == null ? "" : v);
       for (Object one : values) {
         if (!(one instanceof String s) || !HttpSyntax.isFieldValue(s)) {
           throw bad("header '" + name + "' must be a string without CR, LF or NUL");

@@ -69,8 +69,8 @@ public final class IngressVerticle extends VerticleBase {
 
   private HttpServerOptions serverOptions() {
     return new HttpServerOptions()
-        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toSeconds()))
-        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setMaxHeaderSize(config.maxHeaderSize())
         .setMaxInitialLineLength(config.maxInitialLineLength())
         .setHttp2ClearTextEnabled(false)
@@ -104,7 +104,8 @@ public final class IngressVerticle extends VerticleBase {
     if (req.method() == HttpMethod.CONNECT) {
       ErrorResponder.send(
           req,
-          new ProxyException(FailureCode.METHOD_NOT_ALLOWED, "CONNECT tunnels are not supported yet"),
+          new ProxyException(
+              FailureCode.METHOD_NOT_ALLOWED, "CONNECT tunnels are not supported yet"),
           null);
       return;
     }

@@ -48,6 +48,10 @@ public enum FailureCode {
 
   /** Overload answers tell the client when to come back (RFC 9110 section 10.2.3). */
   public boolean retryable() {
-    return this == QUEUE_FULL || this == CONNECTION_LIMIT || this == QUEUE_TIMEOUT || this == SHUTTING_DOWN || this == NO_WORKERS;
+    return this == QUEUE_FULL
+        || this == CONNECTION_LIMIT
+        || this == QUEUE_TIMEOUT
+        || this == SHUTTING_DOWN
+        || this == NO_WORKERS;
   }
 }

@@ -3,7 +3,9 @@ package io.httpsproxy.protocol;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
-/** Binary codec for {@link ProxyReply}; the failure code travels by name, never as text to parse. */
+/**
+ * Binary codec for {@link ProxyReply}; the failure code travels by name, never as text to parse.
+ */
 public final class ProxyReplyCodec implements MessageCodec<ProxyReply, ProxyReply> {
   public static final String NAME = "proxy-reply-v1";
 

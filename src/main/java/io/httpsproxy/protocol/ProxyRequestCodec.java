@@ -16,7 +16,9 @@ public final class ProxyRequestCodec implements MessageCodec<ProxyRequest, Proxy
     Wire.putString(out, r.url());
     Wire.putHeaders(out, r.headers());
     Wire.putBuffer(out, r.body());
-    out.appendLong(r.acceptedAtMs()).appendLong(r.queueDeadlineMs()).appendLong(r.requestTimeoutMs());
+    out.appendLong(r.acceptedAtMs())
+        .appendLong(r.queueDeadlineMs())
+        .appendLong(r.requestTimeoutMs());
     out.setInt(start, out.length() - start - 4);
   }
 

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Removes hop-by-hop headers (RFC 9110 section 7.6.1) and every header the Connection header
- * names, in both directions. Also drops what the proxy regenerates itself (Host, Content-Length,
- * Expect), since it sends a complete body of known length.
+ * Removes hop-by-hop headers (RFC 9110 section 7.6.1) and every header the Connection header names,
+ * in both directions. Also drops what the proxy regenerates itself (Host, Content-Length, Expect),
+ * since it sends a complete body of known length.
  */
 public final class HeaderHygiene {
   private static final Set<String> HOP_BY_HOP =

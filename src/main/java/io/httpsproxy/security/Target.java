@@ -7,8 +7,8 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 
 /**
- * A parsed absolute http(s) target. Parsing rejects with 400 what no upstream should receive:
- * other schemes, a missing host, userinfo (credentials in the URL), bad ports, CR/LF and spaces.
+ * A parsed absolute http(s) target. Parsing rejects with 400 what no upstream should receive: other
+ * schemes, a missing host, userinfo (credentials in the URL), bad ports, CR/LF and spaces.
  *
  * @param https true for https://
  * @param host host name or IP literal, lower case, IPv6 without brackets
@@ -54,7 +54,8 @@ public record Target(boolean https, String host, int port, String pathAndQuery) 
     }
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     String query = uri.getRawQuery();
-    return new Target(https, host.toLowerCase(Locale.ROOT), port, query == null ? path : path + "?" + query);
+    return new Target(
+        https, host.toLowerCase(Locale.ROOT), port, query == null ? path : path + "?" + query);
   }
 
   /** The URL sent upstream: normalised scheme and host, explicit port. */
@@ -64,7 +65,8 @@ public record Target(boolean https, String host, int port, String pathAndQuery) 
   }
 
   public static boolean isAbsoluteHttpUrl(String uri) {
-    return uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
+    return uri.regionMatches(true, 0, "http://", 0, 7)
+        || uri.regionMatches(true, 0, "https://", 0, 8);
   }
 
   private static ProxyException bad(String message) {

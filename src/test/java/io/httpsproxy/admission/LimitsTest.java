@@ -96,7 +96,8 @@ class LimitsTest {
 
     assertEquals(503, timedOut.status());
     assertEquals("QUEUE_TIMEOUT", timedOut.json().getString("error"));
-    assertTrue(timedOut.elapsedMs() >= 250 && timedOut.elapsedMs() < 1000, "took " + timedOut.elapsedMs());
+    assertTrue(
+        timedOut.elapsedMs() >= 250 && timedOut.elapsedMs() < 1000, "took " + timedOut.elapsedMs());
     assertEquals(200, running.await().status());
     Thread.sleep(300); // a late start would have reached the upstream by now
     assertEquals(0, https.count("/echo/queued"));
@@ -138,7 +139,10 @@ class LimitsTest {
     startProxy(new JsonObject().put("maxBodyBytes", 1000));
     int before = https.total();
 
-    Resp declared = client.forward(HttpMethod.POST, https.url("/echo"), null, Buffer.buffer("x".repeat(2000))).await();
+    Resp declared =
+        client
+            .forward(HttpMethod.POST, https.url("/echo"), null, Buffer.buffer("x".repeat(2000)))
+            .await();
     assertEquals(413, declared.status());
     assertEquals("REQUEST_BODY_TOO_LARGE", declared.json().getString("error"));
 
@@ -146,13 +150,19 @@ class LimitsTest {
     String chunked =
         RawHttp.exchange(
             proxy.port(),
-            "POST " + https.url("/echo") + " HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + chunk + "0\r\n\r\n",
+            "POST "
+                + https.url("/echo")
+                + " HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + chunk
+                + "0\r\n\r\n",
             2000);
     assertEquals(413, RawHttp.status(chunked), chunked);
 
     Resp fits =
-        client.forward(HttpMethod.POST, https.url("/status/201"), null, Buffer.buffer("z".repeat(1000))).await();
+        client
+            .forward(
+                HttpMethod.POST, https.url("/status/201"), null, Buffer.buffer("z".repeat(1000)))
+            .await();
     assertEquals(201, fits.status());
     assertEquals(before + 1, https.total());
     assertEquals(1000, https.last().body().length());

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Each upstream failure kind maps to 502 with a message saying which. Names are resolved by a
- * test DNS server on loopback, so no query ever leaves the machine.
+ * Each upstream failure kind maps to 502 with a message saying which. Names are resolved by a test
+ * DNS server on loopback, so no query ever leaves the machine.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class UpstreamFailureTest {
@@ -105,7 +105,12 @@ class UpstreamFailureTest {
   @Test
   void certificateForAnotherHostIs502Tls() throws Exception {
     TestCa.ServerCert wrong =
-        ca.issue("other.example", List.of("other.example"), List.of(), Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
+        ca.issue(
+            "other.example",
+            List.of("other.example"),
+            List.of(),
+            Instant.now().minus(Duration.ofDays(1)),
+            Instant.now().plus(Duration.ofDays(1)));
     try (HttpsUpstream up = HttpsUpstream.https(wrong)) {
       Resp r = client.get(up.url("/echo")).await();
       assertProxyError(r, 502, "UPSTREAM_TLS", "TLS");
@@ -116,7 +121,12 @@ class UpstreamFailureTest {
   @Test
   void expiredCertificateIs502Tls() throws Exception {
     TestCa.ServerCert expired =
-        ca.issue("localhost", List.of("localhost"), List.of("127.0.0.1"), Instant.now().minus(Duration.ofDays(10)), Instant.now().minus(Duration.ofDays(1)));
+        ca.issue(
+            "localhost",
+            List.of("localhost"),
+            List.of("127.0.0.1"),
+            Instant.now().minus(Duration.ofDays(10)),
+            Instant.now().minus(Duration.ofDays(1)));
     try (HttpsUpstream up = HttpsUpstream.https(expired)) {
       Resp r = client.get(up.url("/echo")).await();
       assertProxyError(r, 502, "UPSTREAM_TLS", "TLS");

@@ -62,7 +62,9 @@ class FetchApiTest {
         new JsonObject()
             .put("url", https.url("/echo?x=1"))
             .put("method", "PUT")
-            .put("headers", new JsonObject().put("X-A", "1").put("X-M", new JsonArray().add("a").add("b")))
+            .put(
+                "headers",
+                new JsonObject().put("X-A", "1").put("X-M", new JsonArray().add("a").add("b")))
             .put("body", "héllo");
     Resp r = client.fetch(req).await();
 
@@ -73,7 +75,11 @@ class FetchApiTest {
     JsonObject echo = new JsonObject(out.getString("body"));
     assertEquals("PUT", echo.getString("method"));
     assertEquals("/echo?x=1", echo.getString("uri"));
-    assertEquals("héllo", new String(Base64.getDecoder().decode(echo.getString("bodyBase64")), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(
+        "héllo",
+        new String(
+            Base64.getDecoder().decode(echo.getString("bodyBase64")),
+            java.nio.charset.StandardCharsets.UTF_8));
     HttpsUpstream.Received got = https.last();
     assertEquals(List.of("a", "b"), got.headers().get("x-m"));
     assertEquals(List.of("1"), got.headers().get("x-a"));
@@ -93,7 +99,11 @@ class FetchApiTest {
     String b64 = Base64.getEncoder().encodeToString(all);
     Resp sent =
         client
-            .fetch(new JsonObject().put("url", https.url("/echo")).put("method", "POST").put("bodyBase64", b64))
+            .fetch(
+                new JsonObject()
+                    .put("url", https.url("/echo"))
+                    .put("method", "POST")
+                    .put("bodyBase64", b64))
             .await();
     assertEquals(b64, new JsonObject(sent.json().getString("body")).getString("bodyBase64"));
 
@@ -131,7 +141,11 @@ class FetchApiTest {
     int before = https.total();
     Resp r =
         client
-            .fetch(new JsonObject().put("url", https.url("/echo")).put("method", "POST").put("body", "x".repeat(5000)))
+            .fetch(
+                new JsonObject()
+                    .put("url", https.url("/echo"))
+                    .put("method", "POST")
+                    .put("body", "x".repeat(5000)))
             .await();
     assertEquals(413, r.status());
     assertEquals("REQUEST_BODY_TOO_LARGE", r.json().getString("error"));
@@ -159,7 +173,8 @@ class FetchApiTest {
         Arguments.of("{\"url\": \"https://u:p@localhost/\"}", "userinfo"),
         Arguments.of("{" + ok + ", \"method\": \"GE T\"}", "method must be an HTTP token"),
         Arguments.of("{" + ok + ", \"method\": \"GET\\r\\nX: y\"}", "method must be an HTTP token"),
-        Arguments.of("{" + ok + ", \"headers\": {\"X-A\": \"v\\r\\nX-B: w\"}}", "without CR, LF or NUL"),
+        Arguments.of(
+            "{" + ok + ", \"headers\": {\"X-A\": \"v\\r\\nX-B: w\"}}", "without CR, LF or NUL"),
         Arguments.of("{" + ok + ", \"headers\": {\"X A\": \"v\"}}", "not an HTTP token"),
         Arguments.of("{" + ok + ", \"headers\": {\"X-A\": 5}}", "must be a string"),
         Arguments.of("{" + ok + ", \"headers\": [\"X-A\"]}", "headers must be an object"),

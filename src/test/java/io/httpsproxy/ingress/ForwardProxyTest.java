@@ -68,13 +68,22 @@ class ForwardProxyTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-    "https, GET", "https, POST", "https, PUT", "https, DELETE", "https, PATCH",
-    "http, GET", "http, POST", "http, PUT", "http, DELETE"
+    "https, GET",
+    "https, POST",
+    "https, PUT",
+    "https, DELETE",
+    "https, PATCH",
+    "http, GET",
+    "http, POST",
+    "http, PUT",
+    "http, DELETE"
   })
   void forwardsMethodPathQueryAndBody(String scheme, String method) {
     HttpsUpstream up = upstream(scheme);
-    Buffer body = method.equals("GET") || method.equals("DELETE") ? null : Buffer.buffer("payload-" + method);
-    Resp r = client.forward(HttpMethod.valueOf(method), up.url("/echo/x?q=1&r=%20"), null, body).await();
+    Buffer body =
+        method.equals("GET") || method.equals("DELETE") ? null : Buffer.buffer("payload-" + method);
+    Resp r =
+        client.forward(HttpMethod.valueOf(method), up.url("/echo/x?q=1&r=%20"), null, body).await();
 
     assertEquals(200, r.status());
     JsonObject echo = r.json();
@@ -88,7 +97,8 @@ class ForwardProxyTest {
 
   @Test
   void deleteWithBodyIsForwarded() {
-    Resp r = client.forward(HttpMethod.DELETE, https.url("/echo"), null, Buffer.buffer("gone")).await();
+    Resp r =
+        client.forward(HttpMethod.DELETE, https.url("/echo"), null, Buffer.buffer("gone")).await();
     assertEquals("gone", new String(Base64.getDecoder().decode(r.json().getString("bodyBase64"))));
   }
 
@@ -128,7 +138,13 @@ class ForwardProxyTest {
     assertEquals(List.of("one", "two"), custom);
     assertTrue(names.contains("user-agent"));
     for (String hop :
-        List.of("x-drop-me", "keep-alive", "proxy-authorization", "proxy-connection", "te", "upgrade")) {
+        List.of(
+            "x-drop-me",
+            "keep-alive",
+            "proxy-authorization",
+            "proxy-connection",
+            "te",
+            "upgrade")) {
       assertFalse(names.contains(hop), hop + " reached the upstream");
     }
     HttpsUpstream.Received got = https.last();
@@ -184,7 +200,9 @@ class ForwardProxyTest {
     assertTrue(userinfo.json().getString("message").contains("userinfo"));
     String badPort =
         RawHttp.exchange(
-            proxy.port(), "GET http://localhost:99999/echo HTTP/1.1\r\nHost: localhost\r\n\r\n", 1000);
+            proxy.port(),
+            "GET http://localhost:99999/echo HTTP/1.1\r\nHost: localhost\r\n\r\n",
+            1000);
     assertEquals(400, RawHttp.status(badPort));
     assertTrue(badPort.contains("url port must be 1-65535"));
     assertEquals(before, https.total() + http.total());

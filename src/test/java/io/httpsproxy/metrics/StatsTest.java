@@ -71,8 +71,7 @@ class StatsTest {
 
         Thread.sleep(500); // at least one more statistics interval
         String last = logged.list.get(logged.list.size() - 1).getFormattedMessage();
-        assertTrue(
-            last.contains("requests=11 success=6 errors=3 timeouts=1 rejected=1"), last);
+        assertTrue(last.contains("requests=11 success=6 errors=3 timeouts=1 rejected=1"), last);
         assertTrue(last.contains("UPSTREAM_REFUSED"), last);
       } finally {
         client.close();

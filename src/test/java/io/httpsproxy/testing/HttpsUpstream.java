@@ -16,17 +16,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real upstream on an ephemeral loopback port, HTTPS (certificate from a {@link TestCa}) or
- * plain HTTP. It records every request it receives, so tests can assert what reached it and that
- * nothing did.
+ * A real upstream on an ephemeral loopback port, HTTPS (certificate from a {@link TestCa}) or plain
+ * HTTP. It records every request it receives, so tests can assert what reached it and that nothing
+ * did.
  *
- * <p>Routes: /echo (method, uri, headers, body as JSON), /status/N, /delay/MS, /bytes/N,
- * /reset (promises 1000 bytes, sends 10, closes), /hop (hop-by-hop response headers),
- * /redirect (302 to /echo).
+ * <p>Routes: /echo (method, uri, headers, body as JSON), /status/N, /delay/MS, /bytes/N, /reset
+ * (promises 1000 bytes, sends 10, closes), /hop (hop-by-hop response headers), /redirect (302 to
+ * /echo).
  */
 public final class HttpsUpstream implements AutoCloseable {
   /** What the upstream received. */
-  public record Received(String method, String uri, Map<String, List<String>> headers, Buffer body) {}
+  public record Received(
+      String method, String uri, Map<String, List<String>> headers, Buffer body) {}
 
   private final Vertx vertx;
   private final HttpServer server;
@@ -98,7 +99,13 @@ public final class HttpsUpstream implements AutoCloseable {
               total.incrementAndGet();
               byPath.computeIfAbsent(req.path(), p -> new AtomicInteger()).incrementAndGet();
               Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
-              req.headers().forEach(e -> headers.computeIfAbsent(e.getKey().toLowerCase(), k -> new java.util.ArrayList<>()).add(e.getValue()));
+              req.headers()
+                  .forEach(
+                      e ->
+                          headers
+                              .computeIfAbsent(
+                                  e.getKey().toLowerCase(), k -> new java.util.ArrayList<>())
+                              .add(e.getValue()));
               received.add(new Received(req.method().name(), req.uri(), headers, body));
               route(req, body);
             });
@@ -110,15 +117,23 @@ public final class HttpsUpstream implements AutoCloseable {
     String arg = parts.length > 2 ? parts[2] : "0";
     switch (first) {
       case "status" -> req.response().setStatusCode(Integer.parseInt(arg)).end("status " + arg);
-      case "delay" -> vertx.setTimer(Math.max(1, Long.parseLong(arg)), id -> req.response().end("slow"));
+      case "delay" ->
+          vertx.setTimer(Math.max(1, Long.parseLong(arg)), id -> req.response().end("slow"));
       case "bytes" ->
-          req.response().putHeader("Content-Length", arg).end(req.method().name().equals("HEAD") ? Buffer.buffer() : Buffer.buffer("x".repeat(Integer.parseInt(arg))));
+          req.response()
+              .putHeader("Content-Length", arg)
+              .end(
+                  req.method().name().equals("HEAD")
+                      ? Buffer.buffer()
+                      : Buffer.buffer("x".repeat(Integer.parseInt(arg))));
       case "binary" -> {
         byte[] all = new byte[256];
         for (int i = 0; i < 256; i++) {
           all[i] = (byte) i;
         }
-        req.response().putHeader("Content-Type", "application/octet-stream").end(Buffer.buffer(all));
+        req.response()
+            .putHeader("Content-Type", "application/octet-stream")
+            .end(Buffer.buffer(all));
       }
       case "reset" -> {
         req.response().putHeader("Content-Length", "1000").write("0123456789");
@@ -148,7 +163,10 @@ public final class HttpsUpstream implements AutoCloseable {
             .put("uri", req.uri())
             .put("headers", headers)
             .put("bodyBase64", Base64.getEncoder().encodeToString(body.getBytes()));
-    req.response().putHeader("Content-Type", "application/json").putHeader("X-Upstream", "echo").end(out.encode());
+    req.response()
+        .putHeader("Content-Type", "application/json")
+        .putHeader("X-Upstream", "echo")
+        .end(out.encode());
   }
 
   @Override

@@ -2,11 +2,10 @@ package io.httpsproxy.testing;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -41,15 +40,21 @@ public final class ProxyClient {
   public ProxyClient(Vertx vertx, int proxyPort, int maxConnections) {
     this.http =
         vertx.createHttpClient(
-            new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(maxConnections));
+            new HttpClientOptions().setKeepAlive(true),
+            new PoolOptions().setHttp1MaxSize(maxConnections));
     this.proxyPort = proxyPort;
     this.context = vertx.getOrCreateContext();
   }
 
   /** Sends {@code METHOD absoluteUrl HTTP/1.1} to the proxy. */
-  public Future<Resp> forward(HttpMethod method, String absoluteUrl, MultiMap headers, Buffer body) {
+  public Future<Resp> forward(
+      HttpMethod method, String absoluteUrl, MultiMap headers, Buffer body) {
     RequestOptions o =
-        new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(proxyPort).setURI(absoluteUrl);
+        new RequestOptions()
+            .setMethod(method)
+            .setHost("127.0.0.1")
+            .setPort(proxyPort)
+            .setURI(absoluteUrl);
     if (headers != null) {
       o.setHeaders(headers);
     }
@@ -62,7 +67,9 @@ public final class ProxyClient {
 
   /** A request to one of the proxy's own routes (origin form). */
   public Future<Resp> local(HttpMethod method, String path, Buffer body) {
-    return send(new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(proxyPort).setURI(path), body);
+    return send(
+        new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(proxyPort).setURI(path),
+        body);
   }
 
   public Future<Resp> fetch(JsonObject request) {

@@ -8,8 +8,8 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Raw bytes over a socket, for request lines and framing that well-behaved clients refuse to
- * send. Reads until the server closes or goes quiet.
+ * Raw bytes over a socket, for request lines and framing that well-behaved clients refuse to send.
+ * Reads until the server closes or goes quiet.
  */
 public final class RawHttp {
   private RawHttp() {}

@@ -56,8 +56,7 @@ public final class TestCa {
             caName,
             caKey.getPublic());
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-    b.addExtension(
-        Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     this.caCert = b.build(signer(caKey));
     this.caPem = write(name + "-ca.pem", caCert);
   }
@@ -73,7 +72,12 @@ public final class TestCa {
 
   /** A valid certificate for localhost and 127.0.0.1. */
   public ServerCert issue(String cn) throws Exception {
-    return issue(cn, List.of("localhost"), List.of("127.0.0.1"), Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(7)));
+    return issue(
+        cn,
+        List.of("localhost"),
+        List.of("127.0.0.1"),
+        Instant.now().minus(Duration.ofDays(1)),
+        Instant.now().plus(Duration.ofDays(7)));
   }
 
   public ServerCert issue(
@@ -92,11 +96,15 @@ public final class TestCa {
     dnsNames.forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
     ips.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
     b.addExtension(
-        Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(names.toArray(GeneralName[]::new)));
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     X509CertificateHolder cert = b.build(signer(caKey));
     String base = cn + "-" + serial();
-    return new ServerCert(write(base + ".pem", cert), write(base + "-key.pem", new JcaPKCS8Generator(key.getPrivate(), null)));
+    return new ServerCert(
+        write(base + ".pem", cert),
+        write(base + "-key.pem", new JcaPKCS8Generator(key.getPrivate(), null)));
   }
 
   private Path write(String file, Object pemObject) throws IOException {

@@ -83,10 +83,17 @@ public final class TestDns implements AutoCloseable {
     out.put(query, 0, 2); // id
     out.put((byte) (0x80 | 0x04 | (query[2] & 0x01))); // QR, AA, RD copied
     out.put((byte) (known ? 0x00 : 0x03)); // RCODE: NOERROR or NXDOMAIN
-    out.putShort((short) 1).putShort((short) (withAnswer ? 1 : 0)).putShort((short) 0).putShort((short) 0);
+    out.putShort((short) 1)
+        .putShort((short) (withAnswer ? 1 : 0))
+        .putShort((short) 0)
+        .putShort((short) 0);
     out.put(query, 12, questionEnd - 12);
     if (withAnswer) {
-      out.putShort((short) 0xC00C).putShort((short) 1).putShort((short) 1).putInt(5).putShort((short) 4);
+      out.putShort((short) 0xC00C)
+          .putShort((short) 1)
+          .putShort((short) 1)
+          .putInt(5)
+          .putShort((short) 4);
       out.put(ip);
     }
     return out.array();
