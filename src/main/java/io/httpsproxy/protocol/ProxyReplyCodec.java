@@ -1,18 +1,19 @@
 package io.httpsproxy.protocol;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageCodec;
 
 /**
  * Binary codec for {@link ProxyReply}; the failure code travels by name, never as text to parse.
  */
-public final class ProxyReplyCodec implements MessageCodec<ProxyReply, ProxyReply> {
+public final class ProxyReplyCodec extends RecordCodec<ProxyReply> {
   public static final String NAME = "proxy-reply-v1";
 
+  public ProxyReplyCodec() {
+    super(NAME);
+  }
+
   @Override
-  public void encodeToWire(Buffer out, ProxyReply r) {
-    int start = out.length();
-    out.appendInt(0);
+  void write(Buffer out, ProxyReply r) {
     out.appendInt(r.status());
     Wire.putHeaders(out, r.headers());
     Wire.putBuffer(out, r.body());
@@ -20,12 +21,10 @@ public final class ProxyReplyCodec implements MessageCodec<ProxyReply, ProxyRepl
     Wire.putString(out, r.message());
     out.appendLong(r.queueMs()).appendLong(r.upstreamMs());
     Wire.putString(out, r.node());
-    out.setInt(start, out.length() - start - 4);
   }
 
   @Override
-  public ProxyReply decodeFromWire(int pos, Buffer buffer) {
-    Wire in = new Wire(buffer, pos + 4);
+  ProxyReply read(Wire in) {
     int status = in.getInt();
     var headers = in.getHeaders();
     Buffer body = in.getBuffer();
@@ -39,20 +38,5 @@ public final class ProxyReplyCodec implements MessageCodec<ProxyReply, ProxyRepl
         in.getLong(),
         in.getLong(),
         in.getString());
-  }
-
-  @Override
-  public ProxyReply transform(ProxyReply r) {
-    return r;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public byte systemCodecID() {
-    return -1;
   }
 }
