@@ -3,14 +3,13 @@ package io.httpsproxy.egress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.httpsproxy.ProxyNode;
 import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.ProxyClient;
 import io.httpsproxy.testing.ProxyClient.Resp;
 import io.httpsproxy.testing.ProxyFixture;
+import io.httpsproxy.testing.ProxyHarness;
 import io.httpsproxy.testing.TestCa;
 import io.httpsproxy.testing.TestDns;
-import io.vertx.core.Vertx;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,8 +29,7 @@ class UpstreamFailureTest {
   private static TestCa ca;
   private static TestDns dns;
   private static HttpsUpstream good;
-  private static ProxyNode proxy;
-  private static Vertx clientVertx;
+  private static ProxyHarness proxy;
   private static ProxyClient client;
 
   @BeforeAll
@@ -46,16 +44,13 @@ class UpstreamFailureTest {
                 List.of("127.0.0.1"),
                 Instant.now().minus(Duration.ofDays(1)),
                 Instant.now().plus(Duration.ofDays(1))));
-    proxy = ProxyFixture.start(ProxyFixture.baseConfig(ca, dns).put("connectTimeout", 2.0));
-    clientVertx = Vertx.vertx();
-    client = new ProxyClient(clientVertx, proxy.port());
+    proxy = ProxyHarness.start(ProxyFixture.baseConfig(ca, dns).put("connectTimeout", 2.0));
+    client = proxy.client();
   }
 
   @AfterAll
   static void stop() {
-    client.close();
-    clientVertx.close().await();
-    proxy.shutdown(Duration.ZERO).await();
+    proxy.close();
     good.close();
     dns.close();
   }
@@ -136,14 +131,9 @@ class UpstreamFailureTest {
 
   @Test
   void withoutTheExtraCaTheJvmTrustStoreAloneRefusesTheTestCa() throws Exception {
-    ProxyNode strict = ProxyFixture.start(ProxyFixture.baseConfig(null, dns));
-    ProxyClient strictClient = new ProxyClient(clientVertx, strict.port());
-    try {
-      Resp r = strictClient.get(good.url("/echo")).await();
+    try (ProxyHarness strict = ProxyHarness.start(ProxyFixture.baseConfig(null, dns))) {
+      Resp r = strict.client().get(good.url("/echo")).await();
       assertProxyError(r, 502, "UPSTREAM_TLS", "TLS");
-    } finally {
-      strictClient.close();
-      strict.shutdown(Duration.ZERO).await();
     }
   }
 

@@ -6,17 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.httpsproxy.ProxyNode;
 import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.ProxyClient;
 import io.httpsproxy.testing.ProxyClient.Resp;
 import io.httpsproxy.testing.ProxyFixture;
+import io.httpsproxy.testing.ProxyHarness;
 import io.httpsproxy.testing.TestCa;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FetchApiTest {
   private static HttpsUpstream https;
-  private static ProxyNode proxy;
-  private static Vertx clientVertx;
+  private static ProxyHarness proxy;
   private static ProxyClient client;
 
   @BeforeAll
@@ -42,17 +39,14 @@ class FetchApiTest {
     TestCa ca = TestCa.create("api-test");
     https = HttpsUpstream.https(ca.issue("localhost"));
     proxy =
-        ProxyFixture.start(
+        ProxyHarness.start(
             ProxyFixture.baseConfig(ca, null).put("requestTimeout", 2.0).put("maxBodyBytes", 4096));
-    clientVertx = Vertx.vertx();
-    client = new ProxyClient(clientVertx, proxy.port());
+    client = proxy.client();
   }
 
   @AfterAll
   static void stop() {
-    client.close();
-    clientVertx.close().await();
-    proxy.shutdown(Duration.ZERO).await();
+    proxy.close();
     https.close();
   }
 

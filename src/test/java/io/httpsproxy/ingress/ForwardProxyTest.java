@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.httpsproxy.ProxyNode;
 import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.ProxyClient;
 import io.httpsproxy.testing.ProxyClient.Resp;
 import io.httpsproxy.testing.ProxyFixture;
+import io.httpsproxy.testing.ProxyHarness;
 import io.httpsproxy.testing.RawHttp;
 import io.httpsproxy.testing.TestCa;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -39,8 +38,7 @@ class ForwardProxyTest {
   private static TestCa ca;
   private static HttpsUpstream https;
   private static HttpsUpstream http;
-  private static ProxyNode proxy;
-  private static Vertx clientVertx;
+  private static ProxyHarness proxy;
   private static ProxyClient client;
 
   @BeforeAll
@@ -48,16 +46,13 @@ class ForwardProxyTest {
     ca = TestCa.create("forward-test");
     https = HttpsUpstream.https(ca.issue("localhost"));
     http = HttpsUpstream.http();
-    proxy = ProxyFixture.start(ProxyFixture.baseConfig(ca, null));
-    clientVertx = Vertx.vertx();
-    client = new ProxyClient(clientVertx, proxy.port());
+    proxy = ProxyHarness.start(ProxyFixture.baseConfig(ca, null));
+    client = proxy.client();
   }
 
   @AfterAll
   static void stop() {
-    client.close();
-    clientVertx.close().await();
-    proxy.shutdown(java.time.Duration.ZERO).await();
+    proxy.close();
     https.close();
     http.close();
   }
