@@ -8,6 +8,7 @@ import io.httpsproxy.config.ServeCommand;
 import java.io.PrintWriter;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -58,8 +59,21 @@ public final class Main {
     System.exit(serve(config));
   }
 
+  /**
+   * Runs a node until SIGTERM or SIGINT, then drains. The signal handlers go in before the node
+   * starts, so a signal at any moment (even during start-up) leads to a drain and exit 0.
+   */
   private static int serve(ProxyConfig config) {
     Logger log = LoggerFactory.getLogger("https-proxy");
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    AtomicReference<String> signal = new AtomicReference<>();
+    SignalHandler onStop =
+        sig -> {
+          signal.compareAndSet(null, "SIG" + sig.getName());
+          stopRequested.countDown();
+        };
+    Signal.handle(new Signal("TERM"), onStop);
+    Signal.handle(new Signal("INT"), onStop);
     ProxyNode node;
     try {
       node = ProxyNode.start(config).await();
@@ -75,18 +89,15 @@ public final class Main {
         config.workers(),
         config.queueSize(),
         config.maxConnections());
-    CountDownLatch stopped = new CountDownLatch(1);
-    SignalHandler onStop =
-        sig -> {
-          log.info("SIG{} received: draining for at most {}", sig.getName(), config.drainTimeout());
-          node.shutdown(config.drainTimeout()).onComplete(ar -> stopped.countDown());
-        };
-    Signal.handle(new Signal("TERM"), onStop);
-    Signal.handle(new Signal("INT"), onStop);
     try {
-      stopped.await();
-      // vertx.close() has returned; give the log a moment to flush.
-      TimeUnit.MILLISECONDS.sleep(50);
+      stopRequested.await();
+      log.info("{} received: draining for at most {}", signal.get(), config.drainTimeout());
+      CountDownLatch stopped = new CountDownLatch(1);
+      node.shutdown(config.drainTimeout()).onComplete(ar -> stopped.countDown());
+      // The drain is bounded by drainTimeout; closing Vert.x itself gets a little more.
+      if (!stopped.await(config.drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+        log.warn("drain did not finish in time; exiting anyway");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

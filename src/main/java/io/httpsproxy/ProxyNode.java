@@ -11,6 +11,7 @@ import io.httpsproxy.metrics.StatsReporter;
 import io.httpsproxy.protocol.Codecs;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
@@ -48,9 +49,20 @@ public final class ProxyNode {
     }
     Vertx vertx = Vertx.vertx(options);
     ProxyNode node = new ProxyNode(vertx, config);
-    return node.deploy()
-        .map(node)
-        .recover(t -> vertx.close().transform(v -> Future.failedFuture(t)));
+    // A failed start answers at once, then closes Vert.x: a close() started from an event loop
+    // never completes its own future (its context is gone by then), so nothing waits on it.
+    Promise<ProxyNode> started = Promise.promise();
+    node.deploy()
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                started.complete(node);
+              } else {
+                started.fail(ar.cause());
+                vertx.close();
+              }
+            });
+    return started.future();
   }
 
   private Future<?> deploy() {

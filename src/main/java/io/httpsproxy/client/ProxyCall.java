@@ -1,5 +1,8 @@
 package io.httpsproxy.client;
 
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -19,12 +22,14 @@ final class ProxyCall {
   private static final String PROXY_ERROR_HEADER = "X-Proxy-Error";
 
   private final HttpClient http;
+  private final Context context;
   private final String server;
   private final int port;
   private final long timeoutMs;
 
   ProxyCall(Vertx vertx, String server, int port, long timeoutMs) {
     this.http = vertx.createHttpClient();
+    this.context = vertx.getOrCreateContext();
     this.server = server;
     this.port = port;
     this.timeoutMs = timeoutMs;
@@ -81,17 +86,19 @@ final class ProxyCall {
     return exchange(options, body, false);
   }
 
+  /** What came back before any parsing. */
+  private record Raw(HttpClientResponse resp, Buffer payload) {}
+
   private Result exchange(RequestOptions options, Buffer body, boolean api) {
-    HttpClientResponse resp;
-    Buffer payload;
+    Raw raw;
     try {
-      var req = http.request(options).await();
-      resp = (body == null ? req.send() : req.send(body)).await();
-      payload = resp.body().await();
+      raw = roundTrip(options, body).await();
     } catch (Exception e) {
       return new Result(
           0, List.of(), Buffer.buffer(), null, server + ":" + port + ": " + e.getMessage());
     }
+    HttpClientResponse resp = raw.resp();
+    Buffer payload = raw.payload();
     String proxyError = resp.getHeader(PROXY_ERROR_HEADER);
     if (proxyError != null) {
       String message = payload.length() > 0 ? messageOf(payload) : "";
@@ -103,6 +110,21 @@ final class ProxyCall {
       return new Result(resp.statusCode(), hs, payload, null, null);
     }
     return fromApi(payload.toJsonObject());
+  }
+
+  /**
+   * The whole exchange runs on an event loop, so the body handler is in place before the body
+   * arrives; only the final result is awaited on the calling thread.
+   */
+  private Future<Raw> roundTrip(RequestOptions options, Buffer body) {
+    Promise<Raw> promise = Promise.promise();
+    context.runOnContext(
+        v ->
+            http.request(options)
+                .compose(req -> body == null ? req.send() : req.send(body))
+                .compose(resp -> resp.body().map(b -> new Raw(resp, b)))
+                .onComplete(promise));
+    return promise.future();
   }
 
   private static Result fromApi(JsonObject json) {
