@@ -77,6 +77,9 @@ public final class Main {
     ProxyNode node;
     try {
       node = ProxyNode.start(config).await();
+    } catch (ConfigException e) {
+      System.err.println("https-proxy: " + e.getMessage());
+      return EXIT_USAGE;
     } catch (Exception e) {
       log.error("could not start on {}:{}: {}", config.host(), config.port(), e.getMessage());
       return EXIT_START_FAILED;

@@ -1,6 +1,9 @@
 package io.httpsproxy;
 
 import io.httpsproxy.admission.ConnectionLimiter;
+import io.httpsproxy.cluster.ClusterSetup;
+import io.httpsproxy.cluster.ClusterView;
+import io.httpsproxy.cluster.Membership;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.EgressDispatcherVerticle;
 import io.httpsproxy.egress.UpstreamPool;
@@ -15,6 +18,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,14 +35,26 @@ public final class ProxyNode {
   private final ProxyConfig config;
   private final ProxyStats stats;
   private final String nodeId;
+  private final ClusterView clusterView;
   private final AtomicInteger port = new AtomicInteger();
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
 
-  private ProxyNode(Vertx vertx, ProxyConfig config) {
+  private ProxyNode(Vertx vertx, ProxyConfig config, ClusterManagerView cluster) {
     this.vertx = vertx;
     this.config = config;
     this.stats = new ProxyStats();
-    this.nodeId = UUID.randomUUID().toString().substring(0, 8);
+    String fullId = cluster == null ? UUID.randomUUID().toString() : cluster.selfId();
+    this.nodeId = fullId.substring(0, 8);
+    this.clusterView =
+        new ClusterView(
+            vertx, stats, fullId, cluster == null ? () -> List.of(fullId) : cluster::nodeIds);
+  }
+
+  /** What the node needs of the cluster manager: its own id and the members' ids. */
+  private interface ClusterManagerView {
+    String selfId();
+
+    List<String> nodeIds();
   }
 
   public static Future<ProxyNode> start(ProxyConfig config) {
@@ -47,8 +63,43 @@ public final class ProxyNode {
       options.setAddressResolverOptions(
           new AddressResolverOptions().setServers(config.dnsServerList()).setQueryTimeout(2_000));
     }
-    Vertx vertx = Vertx.vertx(options);
-    ProxyNode node = new ProxyNode(vertx, config);
+    if (!config.cluster().enabled()) {
+      return deployOn(Vertx.vertx(options), config, null);
+    }
+    HazelcastClusterManager manager = ClusterSetup.clusterManager(config.cluster());
+    options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
+    Promise<ProxyNode> started = Promise.promise();
+    Vertx.builder()
+        .with(options)
+        .withClusterManager(manager)
+        .buildClustered()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                started.fail(ar.cause());
+                return;
+              }
+              Membership.log(manager);
+              ClusterManagerView view =
+                  new ClusterManagerView() {
+                    @Override
+                    public String selfId() {
+                      return manager.getNodeId();
+                    }
+
+                    @Override
+                    public List<String> nodeIds() {
+                      return manager.getNodes();
+                    }
+                  };
+              deployOn(ar.result(), config, view).onComplete(started);
+            });
+    return started.future();
+  }
+
+  private static Future<ProxyNode> deployOn(
+      Vertx vertx, ProxyConfig config, ClusterManagerView cluster) {
+    ProxyNode node = new ProxyNode(vertx, config, cluster);
     // A failed start answers at once, then closes Vert.x: a close() started from an event loop
     // never completes its own future (its context is gone by then), so nothing waits on it.
     Promise<ProxyNode> started = Promise.promise();
@@ -70,8 +121,12 @@ public final class ProxyNode {
     UpstreamPool pool = new UpstreamPool();
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
-    return vertx
-        .deployVerticle(() -> new UpstreamVerticle(config, pool, stats, nodeId), perLoop)
+    return clusterView
+        .start()
+        .compose(
+            v ->
+                vertx.deployVerticle(
+                    () -> new UpstreamVerticle(config, pool, stats, nodeId), perLoop))
         .compose(
             id -> vertx.deployVerticle(new EgressDispatcherVerticle(config, pool, stats, nodeId)))
         .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
@@ -79,7 +134,8 @@ public final class ProxyNode {
             id ->
                 vertx.deployVerticle(
                     () -> {
-                      IngressVerticle v = new IngressVerticle(config, stats, limiter, port::set);
+                      IngressVerticle v =
+                          new IngressVerticle(config, stats, limiter, clusterView, port::set);
                       ingresses.add(v);
                       return v;
                     },

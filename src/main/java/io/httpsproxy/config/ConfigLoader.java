@@ -45,9 +45,9 @@ public final class ConfigLoader {
       }
     }
     for (Setting s : Setting.values()) {
-      String raw = cmd.matchedOptionValue(s.flag(), null);
+      Object raw = cmd.matchedOptionValue(s.flag(), null);
       if (raw != null) {
-        put(s, parse(s, raw, s.flag()), s.flag());
+        put(s, parse(s, String.valueOf(raw), s.flag()), s.flag());
       }
     }
     try {

@@ -28,7 +28,8 @@ public record ProxyConfig(
     String dnsServers,
     int eventLoops,
     int maxHeaderSize,
-    int maxInitialLineLength) {
+    int maxInitialLineLength,
+    ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -102,28 +103,32 @@ public record ProxyConfig(
         string(j, "dnsServers", DEFAULT_DNS_SERVERS),
         integer(j, "eventLoops", DEFAULT_EVENT_LOOPS),
         integer(j, "maxHeaderSize", DEFAULT_MAX_HEADER_SIZE),
-        integer(j, "maxInitialLineLength", DEFAULT_MAX_INITIAL_LINE_LENGTH));
+        integer(j, "maxInitialLineLength", DEFAULT_MAX_INITIAL_LINE_LENGTH),
+        ClusterConfig.fromJson(j));
   }
 
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("port", port)
-        .put("host", host)
-        .put("maxConnections", maxConnections)
-        .put("queueSize", queueSize)
-        .put("workers", workers)
-        .put("queueTimeout", toSeconds(queueTimeout))
-        .put("requestTimeout", toSeconds(requestTimeout))
-        .put("connectTimeout", toSeconds(connectTimeout))
-        .put("maxBodyBytes", maxBodyBytes)
-        .put("idleTimeout", toSeconds(idleTimeout))
-        .put("drainTimeout", toSeconds(drainTimeout))
-        .put("statsInterval", toSeconds(statsInterval))
-        .put("caFile", caFile)
-        .put("dnsServers", dnsServers)
-        .put("eventLoops", eventLoops)
-        .put("maxHeaderSize", maxHeaderSize)
-        .put("maxInitialLineLength", maxInitialLineLength);
+    JsonObject json =
+        new JsonObject()
+            .put("port", port)
+            .put("host", host)
+            .put("maxConnections", maxConnections)
+            .put("queueSize", queueSize)
+            .put("workers", workers)
+            .put("queueTimeout", toSeconds(queueTimeout))
+            .put("requestTimeout", toSeconds(requestTimeout))
+            .put("connectTimeout", toSeconds(connectTimeout))
+            .put("maxBodyBytes", maxBodyBytes)
+            .put("idleTimeout", toSeconds(idleTimeout))
+            .put("drainTimeout", toSeconds(drainTimeout))
+            .put("statsInterval", toSeconds(statsInterval))
+            .put("caFile", caFile)
+            .put("dnsServers", dnsServers)
+            .put("eventLoops", eventLoops)
+            .put("maxHeaderSize", maxHeaderSize)
+            .put("maxInitialLineLength", maxInitialLineLength);
+    cluster.putInto(json);
+    return json;
   }
 
   /** A copy with other values for some keys, validated like any config. */
@@ -143,7 +148,7 @@ public record ProxyConfig(
     return !caFile.isEmpty();
   }
 
-  private static int integer(JsonObject j, String key, int dflt) {
+  static int integer(JsonObject j, String key, int dflt) {
     Object v = j.getValue(key, dflt);
     if (v instanceof Integer i) {
       return i;
@@ -162,7 +167,7 @@ public record ProxyConfig(
     throw ConfigException.invalid(key, v, "an integer");
   }
 
-  private static String string(JsonObject j, String key, String dflt) {
+  static String string(JsonObject j, String key, String dflt) {
     Object v = j.getValue(key, dflt);
     if (v == null) {
       return dflt;

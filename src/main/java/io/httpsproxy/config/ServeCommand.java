@@ -52,12 +52,17 @@ public final class ServeCommand {
                     + ")")
             .build());
     for (Setting s : Setting.values()) {
-      spec.addOption(
+      OptionSpec.Builder option =
           OptionSpec.builder(s.flag())
               .paramLabel(s.kind() == Setting.Kind.SECONDS ? "SECONDS" : s.kind().name())
               .type(String.class)
-              .description(s.help() + " (default " + defaultOf(s) + "; env " + s.env() + ")")
-              .build());
+              .description(s.help() + " (default " + defaultOf(s) + "; env " + s.env() + ")");
+      if (s.kind() == Setting.Kind.BOOL) {
+        // A switch: "--cluster" alone means true; "--cluster=false" is also accepted. Typed
+        // boolean, so that picocli never takes a following positional argument as its value.
+        option.type(Boolean.class).arity("0..1").fallbackValue("true");
+      }
+      spec.addOption(option.build());
     }
     return new CommandLine(spec);
   }

@@ -26,7 +26,18 @@ public enum Setting {
       "dnsServers", Kind.STRING, "DNS servers for upstream names, host:port,...; empty = system's"),
   EVENT_LOOPS("eventLoops", Kind.INT, "event-loop threads = ingress and upstream verticles"),
   MAX_HEADER_SIZE("maxHeaderSize", Kind.INT, "largest request header block, bytes"),
-  MAX_INITIAL_LINE_LENGTH("maxInitialLineLength", Kind.INT, "longest request line, bytes");
+  MAX_INITIAL_LINE_LENGTH("maxInitialLineLength", Kind.INT, "longest request line, bytes"),
+  CLUSTER("cluster", Kind.BOOL, "join a Hazelcast cluster; nodes share one event bus"),
+  CLUSTER_NAME("clusterName", Kind.STRING, "cluster name; nodes with another name stay apart"),
+  CLUSTER_MEMBERS(
+      "clusterMembers", Kind.STRING, "TCP-IP join list, host[:port],... (multicast is off)"),
+  CLUSTER_HOST("clusterHost", Kind.STRING, "address for cluster and event-bus traffic"),
+  CLUSTER_PORT("clusterPort", Kind.INT, "Hazelcast member port"),
+  CLUSTER_PUBLIC_HOST(
+      "clusterPublicHost", Kind.STRING, "address other nodes use to reach this one (NAT, docker)"),
+  EVENT_BUS_PORT("eventBusPort", Kind.INT, "event-bus TCP port; 0 picks a free one"),
+  CLUSTER_CONFIG(
+      "clusterConfig", Kind.STRING, "Hazelcast XML; empty = conf/cluster.xml or the bundled copy");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].
@@ -42,7 +53,8 @@ public enum Setting {
     INT,
     LONG,
     STRING,
-    SECONDS
+    SECONDS,
+    BOOL
   }
 
   private final String key;
@@ -98,6 +110,7 @@ public enum Setting {
         case LONG -> Long.parseLong(text);
         case SECONDS -> Double.parseDouble(text);
         case STRING -> raw;
+        case BOOL -> parseBool(text);
       };
     } catch (NumberFormatException e) {
       throw ConfigException.invalid(key, raw, expectedType());
@@ -116,6 +129,7 @@ public enum Setting {
           case LONG -> integral;
           case SECONDS -> value instanceof Number;
           case STRING -> value instanceof String;
+          case BOOL -> value instanceof Boolean;
         };
     if (!ok) {
       throw ConfigException.invalid(key, value, expectedType());
@@ -123,11 +137,22 @@ public enum Setting {
     return kind == Kind.INT ? (Object) ((Number) value).intValue() : value;
   }
 
+  private Boolean parseBool(String text) {
+    if (text.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (text.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw ConfigException.invalid(key, text, expectedType());
+  }
+
   private String expectedType() {
     return switch (kind) {
       case INT, LONG -> "an integer";
       case SECONDS -> "a number of seconds, e.g. 30 or 0.5";
       case STRING -> "a string";
+      case BOOL -> "true or false";
     };
   }
 }

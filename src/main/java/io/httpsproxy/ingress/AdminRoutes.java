@@ -1,5 +1,6 @@
 package io.httpsproxy.ingress;
 
+import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
@@ -14,14 +15,15 @@ import io.vertx.ext.web.handler.BodyHandler;
 final class AdminRoutes {
   private AdminRoutes() {}
 
-  static Router router(Vertx vertx, ProxyConfig config, ProxyStats stats, ApiHandler api) {
+  static Router router(
+      Vertx vertx, ProxyConfig config, ProxyStats stats, ClusterView cluster, ApiHandler api) {
     Router router = Router.router(vertx);
     // Router-dispatched requests may have ended before our handler runs: BodyHandler copes.
     router
         .post("/api/v1/fetch")
         .handler(BodyHandler.create(false).setBodyLimit(ApiHandler.bodyLimit(config)))
         .handler(api::handle);
-    router.get("/stats").handler(ctx -> stats(ctx, config, stats));
+    router.get("/stats").handler(ctx -> stats(ctx, config, stats, cluster));
     router.errorHandler(
         404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
     router.errorHandler(
@@ -52,10 +54,28 @@ final class AdminRoutes {
     ErrorResponder.send(ctx.request(), new ProxyException(code, message), null);
   }
 
-  private static void stats(RoutingContext ctx, ProxyConfig config, ProxyStats stats) {
+  private static void stats(
+      RoutingContext ctx, ProxyConfig config, ProxyStats stats, ClusterView cluster) {
+    String scope = ctx.request().getParam("scope", "node");
+    if (scope.equals("cluster")) {
+      cluster
+          .stats()
+          .onSuccess(
+              all ->
+                  ctx.response()
+                      .putHeader("Content-Type", "application/json")
+                      .end(all.encodePrettily()))
+          .onFailure(ctx::fail);
+      return;
+    }
+    if (!scope.equals("node")) {
+      fail(ctx, FailureCode.BAD_REQUEST, "scope must be node or cluster");
+      return;
+    }
     JsonObject body =
         stats
             .snapshot()
+            .put("node", cluster.selfId())
             .put(
                 "limits",
                 new JsonObject()

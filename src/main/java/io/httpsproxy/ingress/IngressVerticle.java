@@ -1,6 +1,7 @@
 package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.ConnectionLimiter;
+import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
@@ -31,6 +32,7 @@ public final class IngressVerticle extends VerticleBase {
   private final ProxyConfig config;
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
+  private final ClusterView cluster;
   private final IntConsumer boundPort;
 
   // state confined to this verticle's event loop
@@ -40,10 +42,15 @@ public final class IngressVerticle extends VerticleBase {
   private Router router;
 
   public IngressVerticle(
-      ProxyConfig config, ProxyStats stats, ConnectionLimiter limiter, IntConsumer boundPort) {
+      ProxyConfig config,
+      ProxyStats stats,
+      ConnectionLimiter limiter,
+      ClusterView cluster,
+      IntConsumer boundPort) {
     this.config = config;
     this.stats = stats;
     this.limiter = limiter;
+    this.cluster = cluster;
     this.boundPort = boundPort;
   }
 
@@ -51,7 +58,8 @@ public final class IngressVerticle extends VerticleBase {
   public Future<?> start() {
     EgressClient egress = new EgressClient(vertx, config, stats);
     forward = new ForwardHandler(config, stats, egress);
-    router = AdminRoutes.router(vertx, config, stats, new ApiHandler(config, stats, egress));
+    router =
+        AdminRoutes.router(vertx, config, stats, cluster, new ApiHandler(config, stats, egress));
     server =
         vertx
             .createHttpServer(serverOptions())

@@ -597,6 +597,12 @@ class ConfigLoaderTest {
       case MAX_HEADER_SIZE, MAX_INITIAL_LINE_LENGTH -> "4096";
       case QUEUE_TIMEOUT, REQUEST_TIMEOUT, CONNECT_TIMEOUT -> "0.75";
       case IDLE_TIMEOUT, DRAIN_TIMEOUT, STATS_INTERVAL -> "2.5";
+      case CLUSTER -> "true";
+      case CLUSTER_NAME -> "prod-1";
+      case CLUSTER_MEMBERS -> "10.0.0.1:5701,10.0.0.2";
+      case CLUSTER_HOST -> "127.0.0.2";
+      case CLUSTER_PUBLIC_HOST -> "proxy-1.internal";
+      case CLUSTER_CONFIG -> "conf/cluster.xml";
       default -> "7";
     };
   }

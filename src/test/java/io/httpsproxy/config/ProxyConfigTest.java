@@ -30,7 +30,15 @@ class ProxyConfigTest {
         .put("dnsServers", "10.0.0.1:53,10.0.0.2:5353")
         .put("eventLoops", 3)
         .put("maxHeaderSize", 2048)
-        .put("maxInitialLineLength", 512);
+        .put("maxInitialLineLength", 512)
+        .put("cluster", true)
+        .put("clusterName", "prod-1")
+        .put("clusterMembers", "10.0.0.1:5701,10.0.0.2")
+        .put("clusterHost", "10.0.0.3")
+        .put("clusterPort", 5801)
+        .put("clusterPublicHost", "proxy-3.internal")
+        .put("eventBusPort", 5901)
+        .put("clusterConfig", "/etc/https-proxy/cluster.xml");
   }
 
   @Test

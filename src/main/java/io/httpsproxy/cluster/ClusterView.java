@@ -1,0 +1,80 @@
+package io.httpsproxy.cluster;
+
+import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The statistics of every node: each node answers on its own address, and {@link #stats()} asks
+ * them all (2 s each at most) and adds the counters up. On a single node it is just that node.
+ */
+public final class ClusterView {
+  private static final long ASK_TIMEOUT_MS = 2_000;
+
+  private final Vertx vertx;
+  private final ProxyStats stats;
+  private final String selfId;
+  private final Supplier<List<String>> nodeIds;
+  private MessageConsumer<JsonObject> consumer;
+
+  public ClusterView(Vertx vertx, ProxyStats stats, String selfId, Supplier<List<String>> nodeIds) {
+    this.vertx = vertx;
+    this.stats = stats;
+    this.selfId = selfId;
+    this.nodeIds = nodeIds;
+  }
+
+  public Future<Void> start() {
+    consumer =
+        vertx
+            .eventBus()
+            .consumer(Addresses.STATS_PREFIX + selfId, msg -> msg.reply(stats.snapshot()));
+    return consumer.completion();
+  }
+
+  public String selfId() {
+    return selfId;
+  }
+
+  /** {"nodes": {id: snapshot | {"error": ...}}, "sum": counters added over the nodes}. */
+  public Future<JsonObject> stats() {
+    List<String> ids = nodeIds.get();
+    List<Future<JsonObject>> asks = new ArrayList<>();
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS);
+    for (String id : ids) {
+      asks.add(
+          vertx
+              .eventBus()
+              .<JsonObject>request(Addresses.STATS_PREFIX + id, null, opts)
+              .map(Message::body)
+              .otherwise(t -> new JsonObject().put("error", "unreachable: " + t.getMessage())));
+    }
+    return Future.join(asks)
+        .transform(
+            ar -> {
+              JsonObject nodes = new JsonObject();
+              List<JsonObject> answered = new ArrayList<>();
+              for (int i = 0; i < ids.size(); i++) {
+                JsonObject s = asks.get(i).result();
+                nodes.put(ids.get(i), s);
+                if (!s.containsKey("error")) {
+                  answered.add(s);
+                }
+              }
+              return Future.succeededFuture(
+                  new JsonObject()
+                      .put("self", selfId)
+                      .put("nodeCount", ids.size())
+                      .put("nodes", nodes)
+                      .put("sum", StatsSum.of(answered)));
+            });
+  }
+}

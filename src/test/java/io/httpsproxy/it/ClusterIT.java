@@ -1,0 +1,202 @@
+package io.httpsproxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.httpsproxy.testing.HttpsUpstream;
+import io.httpsproxy.testing.TestCa;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Three real JVMs from the built jar form one Hazelcast cluster on 127.0.0.1: work entering node 1
+ * is served by the workers of all three, cluster statistics add up, and a node stopped with SIGTERM
+ * leaves while the others keep serving.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+  private static final Pattern JOINED = Pattern.compile("cluster joined: (\\d+) members");
+  private static final int REQUESTS = 300;
+
+  private static HttpsUpstream upstream;
+  private static final List<JarProcess> nodes = new ArrayList<>();
+  private static final List<Integer> ports = new ArrayList<>();
+  private static final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static long thirdJoinMs;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    TestCa ca = TestCa.create("cluster-it");
+    upstream = HttpsUpstream.https(ca.issue("localhost"));
+    List<Integer> clusterPorts = List.of(freePort(), freePort(), freePort());
+    String members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    for (int i = 0; i < 3; i++) {
+      Path dir = JarProcess.workDir();
+      long t0 = System.nanoTime();
+      JarProcess node =
+          JarProcess.start(
+              dir,
+              Map.of(),
+              JarProcess.nodeArgs(
+                  dir,
+                  "--cluster",
+                  "--cluster-port",
+                  String.valueOf(clusterPorts.get(i)),
+                  "--cluster-members",
+                  members,
+                  "--ca-file",
+                  ca.caPem().toString(),
+                  "--workers",
+                  "16"));
+      nodes.add(node);
+      ports.add(node.awaitListening(Duration.ofSeconds(60)));
+      if (i == 2) {
+        thirdJoinMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println(
+            "third node: process start to listening in a 3-node cluster: " + thirdJoinMs + " ms");
+      }
+    }
+    waitFor(() -> clusterStats(0).getInteger("nodeCount") == 3, Duration.ofSeconds(30));
+  }
+
+  @AfterAll
+  static void stop() {
+    nodes.forEach(JarProcess::close);
+    if (upstream != null) {
+      upstream.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void requestsEnteringOneNodeAreServedByAllThree() throws Exception {
+    Map<String, Integer> servedBy = fetchMany(0, REQUESTS);
+
+    assertEquals(3, servedBy.size(), servedBy.toString());
+    for (Map.Entry<String, Integer> e : servedBy.entrySet()) {
+      assertTrue(e.getValue() >= REQUESTS / 4, "node " + e.getKey() + " served " + servedBy);
+    }
+    assertEquals(REQUESTS, upstream.count("/echo"));
+    System.out.println("spread of " + REQUESTS + " requests sent to node 1: " + servedBy);
+  }
+
+  @Test
+  @Order(2)
+  void clusterStatisticsListEveryNodeAndAddUp() throws Exception {
+    JsonObject all = clusterStats(1);
+    assertEquals(3, all.getInteger("nodeCount"));
+    JsonObject sum = all.getJsonObject("sum");
+    long total = 0;
+    long calls = 0;
+    for (String id : all.getJsonObject("nodes").fieldNames()) {
+      JsonObject node = all.getJsonObject("nodes").getJsonObject(id);
+      total += node.getJsonObject("requests").getLong("total");
+      calls += node.getJsonObject("upstream").getLong("calls");
+    }
+    assertEquals(total, sum.getJsonObject("requests").getLong("total"));
+    assertEquals(calls, sum.getJsonObject("upstream").getLong("calls"));
+    assertEquals(REQUESTS, sum.getJsonObject("upstream").getLong("calls"));
+    assertEquals(REQUESTS, sum.getJsonObject("requests").getLong("success"));
+  }
+
+  @Test
+  @Order(3)
+  void aNodeStoppedWithSigtermLeavesAndTheOthersKeepServing() throws Exception {
+    JarProcess third = nodes.get(2);
+    third.sigterm();
+    assertEquals(0, third.finish(Duration.ofSeconds(30)).exitCode());
+    waitFor(() -> clusterStats(0).getInteger("nodeCount") == 2, Duration.ofSeconds(15));
+
+    Map<String, Integer> servedBy = fetchMany(0, 40);
+
+    assertEquals(2, servedBy.size(), servedBy.toString());
+    assertEquals(40, servedBy.values().stream().mapToInt(Integer::intValue).sum());
+  }
+
+  /** Sends {@code n} JSON API requests to node {@code i}, 8 at a time; counts the serving nodes. */
+  private static Map<String, Integer> fetchMany(int i, int n) throws Exception {
+    Map<String, Integer> servedBy = new TreeMap<>();
+    String body = new JsonObject().put("url", upstream.url("/echo")).encode();
+    for (int done = 0; done < n; done += 8) {
+      List<CompletableFuture<HttpResponse<String>>> batch = new ArrayList<>();
+      for (int k = 0; k < Math.min(8, n - done); k++) {
+        batch.add(
+            http.sendAsync(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports.get(i) + "/api/v1/fetch"))
+                    .timeout(Duration.ofSeconds(20))
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString()));
+      }
+      for (CompletableFuture<HttpResponse<String>> f : batch) {
+        HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject json = new JsonObject(r.body());
+        assertEquals(200, json.getInteger("status"));
+        servedBy.merge(json.getString("node"), 1, Integer::sum);
+      }
+    }
+    return servedBy;
+  }
+
+  private static JsonObject clusterStats(int i) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + ports.get(i) + "/stats?scope=cluster"))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new JsonObject(r.body());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private static void waitFor(BooleanSupplier condition, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within " + timeout);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
