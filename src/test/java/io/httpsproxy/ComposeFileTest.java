@@ -1,0 +1,150 @@
+package io.httpsproxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.httpsproxy.config.ConfigLoader;
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.config.ServeCommand;
+import io.httpsproxy.config.Setting;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * docker-compose.yml is valid for Debian's docker-compose (there is no engine here to run it), and
+ * it matches what the application expects: real setting names, a member list naming every node,
+ * published proxy ports, and Prometheus scraping every node's /metrics.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ComposeFileTest {
+  private static final List<String> NODES = List.of("node1", "node2", "node3");
+  private static Map<String, Object> services;
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void validateWithDockerCompose() throws Exception {
+    Process p =
+        new ProcessBuilder("docker-compose", "-f", "docker-compose.yml", "config")
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), "docker-compose config failed:\n" + out);
+    services = (Map<String, Object>) ((Map<String, Object>) new Yaml().load(out)).get("services");
+  }
+
+  @Test
+  void threeProxyNodesPrometheusAndGrafana() {
+    assertEquals(
+        new TreeSet<>(List.of("node1", "node2", "node3", "prometheus", "grafana")),
+        new TreeSet<>(services.keySet()));
+  }
+
+  @Test
+  void everyNodeVariableIsARealSettingWithAValidValue() {
+    Set<String> known =
+        Arrays.stream(Setting.values()).map(Setting::env).collect(Collectors.toSet());
+    for (String node : NODES) {
+      Map<String, String> env = env(node);
+      for (String name : env.keySet()) {
+        assertTrue(known.contains(name), node + ": " + name + " is not a setting");
+      }
+      ProxyConfig config =
+          ConfigLoader.load(ServeCommand.create().parseArgs("--config", "conf/proxy.json"), env);
+      assertTrue(config.cluster().enabled(), node);
+      assertEquals(node, config.cluster().host(), node);
+    }
+  }
+
+  @Test
+  void theMemberListNamesEveryNodeAtItsClusterPort() {
+    for (String node : NODES) {
+      List<String> members = Arrays.asList(env(node).get("PROXY_CLUSTER_MEMBERS").split(","));
+      List<String> expected = new ArrayList<>();
+      for (String other : NODES) {
+        expected.add(other + ":" + env(other).get("PROXY_CLUSTER_PORT"));
+      }
+      assertEquals(expected, members, node);
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void eachNodePublishesItsProxyPort() {
+    Set<Integer> published = new TreeSet<>();
+    for (String node : NODES) {
+      String port = env(node).getOrDefault("PROXY_PORT", String.valueOf(ProxyConfig.DEFAULT_PORT));
+      List<Map<String, Object>> ports = (List<Map<String, Object>>) service(node).get("ports");
+      assertEquals(1, ports.size(), node);
+      assertEquals(Integer.parseInt(port), ((Number) ports.get(0).get("target")).intValue(), node);
+      published.add(((Number) ports.get(0).get("published")).intValue());
+    }
+    assertEquals(3, published.size(), "each node needs its own host port");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void prometheusScrapesEveryNodesMetrics() throws IOException {
+    Map<String, Object> prom =
+        new Yaml().load(Files.readString(Path.of("conf/prometheus/prometheus.yml")));
+    List<Map<String, Object>> jobs = (List<Map<String, Object>>) prom.get("scrape_configs");
+    assertEquals(1, jobs.size());
+    assertEquals("/metrics", jobs.get(0).get("metrics_path"));
+    List<String> targets =
+        (List<String>)
+            ((List<Map<String, Object>>) jobs.get(0).get("static_configs")).get(0).get("targets");
+    List<String> expected = new ArrayList<>();
+    for (String node : NODES) {
+      expected.add(
+          node
+              + ":"
+              + env(node).getOrDefault("PROXY_PORT", String.valueOf(ProxyConfig.DEFAULT_PORT)));
+    }
+    assertEquals(expected, targets);
+    List<String> mounts = (List<String>) service("prometheus").get("volumes");
+    assertTrue(
+        mounts.get(0).endsWith("conf/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void grafanaHasThePrometheusDatasource() throws IOException {
+    Map<String, Object> ds =
+        new Yaml()
+            .load(
+                Files.readString(Path.of("conf/grafana/provisioning/datasources/prometheus.yml")));
+    Map<String, Object> first = ((List<Map<String, Object>>) ds.get("datasources")).get(0);
+    assertEquals("prometheus", first.get("type"));
+    List<Map<String, Object>> ports =
+        (List<Map<String, Object>>) service("prometheus").get("ports");
+    assertEquals("http://prometheus:" + ports.get(0).get("target"), first.get("url"));
+    assertNotNull(service("grafana").get("volumes"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> service(String name) {
+    return (Map<String, Object>) services.get(name);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> env(String node) {
+    Map<String, Object> raw = (Map<String, Object>) service(node).get("environment");
+    return raw.entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> String.valueOf(e.getValue())));
+  }
+}
