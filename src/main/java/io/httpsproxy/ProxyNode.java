@@ -4,6 +4,7 @@ import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.cluster.ClusterSetup;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.Membership;
+import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.EgressDispatcherVerticle;
 import io.httpsproxy.egress.UpstreamPool;
@@ -11,6 +12,7 @@ import io.httpsproxy.egress.UpstreamVerticle;
 import io.httpsproxy.ingress.IngressVerticle;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.StatsReporter;
+import io.httpsproxy.protocol.Addresses;
 import io.httpsproxy.protocol.Codecs;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -27,34 +29,27 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One running proxy node: Vert.x, the upstream workers, the egress dispatcher, the statistics
- * reporter and the ingress servers, deployed in that order so it listens only when it can serve.
+ * One running proxy node: Vert.x (clustered or not), the upstream workers, the egress dispatcher,
+ * the statistics reporter and the ingress servers, deployed in that order so it listens only when
+ * it can serve.
  */
 public final class ProxyNode {
   private final Vertx vertx;
   private final ProxyConfig config;
-  private final ProxyStats stats;
+  private final ProxyStats stats = new ProxyStats();
+  private final NodeDirectory nodes;
   private final String nodeId;
   private final ClusterView clusterView;
   private final AtomicInteger port = new AtomicInteger();
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
+  private EgressDispatcherVerticle dispatcher;
 
-  private ProxyNode(Vertx vertx, ProxyConfig config, ClusterManagerView cluster) {
+  private ProxyNode(Vertx vertx, ProxyConfig config, NodeDirectory nodes) {
     this.vertx = vertx;
     this.config = config;
-    this.stats = new ProxyStats();
-    String fullId = cluster == null ? UUID.randomUUID().toString() : cluster.selfId();
-    this.nodeId = fullId.substring(0, 8);
-    this.clusterView =
-        new ClusterView(
-            vertx, stats, fullId, cluster == null ? () -> List.of(fullId) : cluster::nodeIds);
-  }
-
-  /** What the node needs of the cluster manager: its own id and the members' ids. */
-  private interface ClusterManagerView {
-    String selfId();
-
-    List<String> nodeIds();
+    this.nodes = nodes;
+    this.nodeId = nodes.selfId().substring(0, 8);
+    this.clusterView = new ClusterView(vertx, stats, nodes.selfId(), nodes::nodes);
   }
 
   public static Future<ProxyNode> start(ProxyConfig config) {
@@ -64,7 +59,8 @@ public final class ProxyNode {
           new AddressResolverOptions().setServers(config.dnsServerList()).setQueryTimeout(2_000));
     }
     if (!config.cluster().enabled()) {
-      return deployOn(Vertx.vertx(options), config, null);
+      return deployOn(
+          Vertx.vertx(options), config, NodeDirectory.single(UUID.randomUUID().toString()));
     }
     HazelcastClusterManager manager = ClusterSetup.clusterManager(config.cluster());
     options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
@@ -80,26 +76,13 @@ public final class ProxyNode {
                 return;
               }
               Membership.log(manager);
-              ClusterManagerView view =
-                  new ClusterManagerView() {
-                    @Override
-                    public String selfId() {
-                      return manager.getNodeId();
-                    }
-
-                    @Override
-                    public List<String> nodeIds() {
-                      return manager.getNodes();
-                    }
-                  };
-              deployOn(ar.result(), config, view).onComplete(started);
+              deployOn(ar.result(), config, NodeDirectory.clustered(manager)).onComplete(started);
             });
     return started.future();
   }
 
-  private static Future<ProxyNode> deployOn(
-      Vertx vertx, ProxyConfig config, ClusterManagerView cluster) {
-    ProxyNode node = new ProxyNode(vertx, config, cluster);
+  private static Future<ProxyNode> deployOn(Vertx vertx, ProxyConfig config, NodeDirectory nodes) {
+    ProxyNode node = new ProxyNode(vertx, config, nodes);
     // A failed start answers at once, then closes Vert.x: a close() started from an event loop
     // never completes its own future (its context is gone by then), so nothing waits on it.
     Promise<ProxyNode> started = Promise.promise();
@@ -121,34 +104,44 @@ public final class ProxyNode {
     UpstreamPool pool = new UpstreamPool();
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
+    dispatcher =
+        new EgressDispatcherVerticle(config, pool, stats, nodeId, Addresses.egress(nodes.selfId()));
     return clusterView
         .start()
         .compose(
             v ->
                 vertx.deployVerticle(
                     () -> new UpstreamVerticle(config, pool, stats, nodeId), perLoop))
-        .compose(
-            id -> vertx.deployVerticle(new EgressDispatcherVerticle(config, pool, stats, nodeId)))
+        .compose(id -> vertx.deployVerticle(dispatcher))
         .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
         .compose(
             id ->
                 vertx.deployVerticle(
                     () -> {
                       IngressVerticle v =
-                          new IngressVerticle(config, stats, limiter, clusterView, port::set);
+                          new IngressVerticle(
+                              config, stats, limiter, clusterView, nodes, port::set);
                       ingresses.add(v);
                       return v;
                     },
                     perLoop));
   }
 
-  /** Graceful stop: no new connections, in-flight requests finish (at most {@code drain}). */
+  /**
+   * Graceful stop, bounded by {@code drain}: the ingress stops accepting and lets its in-flight
+   * requests finish; then the dispatcher stops taking work (other nodes send theirs elsewhere) and
+   * finishes what it holds; then Vert.x closes and, when clustered, the node leaves the cluster.
+   */
   public Future<Void> shutdown(Duration drain) {
+    long deadline = System.nanoTime() + drain.toNanos();
     List<Future<Void>> drains = new ArrayList<>();
     for (IngressVerticle v : ingresses) {
       drains.add(v.drain(drain));
     }
-    return Future.join(drains).transform(ar -> vertx.close());
+    return Future.join(drains)
+        .transform(
+            ar -> dispatcher.drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))))
+        .transform(ar -> vertx.close());
   }
 
   public int port() {

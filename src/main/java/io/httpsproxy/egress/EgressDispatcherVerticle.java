@@ -8,24 +8,28 @@ import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.protocol.ProxyRequest;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Duration;
 
 /**
- * The node's single consumer of {@link Addresses#EGRESS}: admission into the bounded queue, queue
- * deadlines, and the {@code workers} cap on concurrent upstream calls.
+ * The node's single consumer of its own egress address ({@link Addresses#egress}): admission into
+ * the bounded queue, queue deadlines, and the {@code workers} cap on concurrent upstream calls.
  *
- * <p>Why one consumer per node: the queue bound and the worker cap are then exact, and every node
- * has the same consumer count, which the 5.0.7 clustered node selector needs to spread evenly. The
- * consumer is never paused, so the event bus never drops a message past a consumer buffer: the
- * bound is counted here, and a request over it is answered QUEUE_FULL at once.
+ * <p>Why one consumer per node: the queue bound and the worker cap are then exact. The ingress
+ * picks the node (round-robin), so the 5.0.7 clustered node selector, which misweights nodes with
+ * unequal consumer counts, is never involved. The consumer is never paused, so the event bus never
+ * drops a message past a consumer buffer: the bound is counted here, and a request over it is
+ * answered QUEUE_FULL at once.
  */
 public final class EgressDispatcherVerticle extends VerticleBase {
   private final ProxyConfig config;
   private final UpstreamPool pool;
   private final ProxyStats stats;
   private final String node;
+  private final String address;
 
   // state confined to this verticle's event loop
   private RequestQueue<Pending> queue;
@@ -42,7 +46,8 @@ public final class EgressDispatcherVerticle extends VerticleBase {
   }
 
   public EgressDispatcherVerticle(
-      ProxyConfig config, UpstreamPool pool, ProxyStats stats, String node) {
+      ProxyConfig config, UpstreamPool pool, ProxyStats stats, String node, String address) {
+    this.address = address;
     this.config = config;
     this.pool = pool;
     this.stats = stats;
@@ -52,7 +57,7 @@ public final class EgressDispatcherVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     queue = new RequestQueue<>(config.queueSize());
-    consumer = vertx.eventBus().consumer(Addresses.EGRESS, this::onRequest);
+    consumer = vertx.eventBus().consumer(address, this::onRequest);
     return consumer.completion();
   }
 
@@ -61,7 +66,26 @@ public final class EgressDispatcherVerticle extends VerticleBase {
     // Nothing accepted is dropped silently: whatever is still queued is answered.
     queue.drainTo(p -> reject(p, FailureCode.SHUTTING_DOWN));
     publishGauges();
-    return consumer.unregister();
+    return consumer.isRegistered() ? consumer.unregister() : Future.succeededFuture();
+  }
+
+  /**
+   * Stops taking work (senders then get NO_HANDLERS and go to another node) and completes when what
+   * was queued or running here has been answered, or when {@code drain} has passed.
+   */
+  public Future<Void> drain(Duration drain) {
+    Promise<Void> drained = Promise.promise();
+    long deadline = System.nanoTime() + drain.toNanos();
+    context.runOnContext(v -> consumer.unregister().onComplete(ar -> awaitIdle(drained, deadline)));
+    return drained.future();
+  }
+
+  private void awaitIdle(Promise<Void> drained, long deadlineNanos) {
+    if ((queue.size() == 0 && inFlight == 0) || System.nanoTime() >= deadlineNanos) {
+      drained.tryComplete();
+      return;
+    }
+    vertx.setTimer(20, id -> awaitIdle(drained, deadlineNanos));
   }
 
   private void onRequest(Message<ProxyRequest> msg) {

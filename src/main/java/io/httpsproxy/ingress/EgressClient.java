@@ -1,38 +1,69 @@
 package io.httpsproxy.ingress;
 
+import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.Addresses;
+import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
+import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.protocol.ProxyRequest;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The ingress side of the queue: puts a request on the event bus with its deadlines and waits for
- * the worker's reply. The send timeout is only a safety net (a worker always answers by the queue
- * deadline plus the request timeout); if it fires, the client still gets an answer (504).
+ * The ingress side of the queue: picks a node, puts the request on that node's egress address with
+ * its deadlines, and makes sure the client gets one answer whatever happens to the node.
+ *
+ * <ul>
+ *   <li>No consumer there (a node starting or draining): nothing was delivered, so it is sent to
+ *       another node.
+ *   <li>The node leaves the cluster (killed, frozen past the heartbeat timeout): an idempotent
+ *       request (RFC 9110 section 9.2.2) whose queue deadline has not passed is sent to another
+ *       node; any other gets 502 NODE_LOST at once, so a POST never runs twice.
+ *   <li>The send timeout is only a safety net: a worker always answers by the queue deadline plus
+ *       the request timeout.
+ * </ul>
  */
 final class EgressClient {
   private static final long SAFETY_MARGIN_MS = 5_000;
+  private static final Set<String> IDEMPOTENT =
+      Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
 
   private final Vertx vertx;
   private final ProxyConfig config;
   private final ProxyStats stats;
+  private final NodeDirectory nodes;
   private final DeliveryOptions delivery;
 
-  EgressClient(Vertx vertx, ProxyConfig config, ProxyStats stats) {
+  // confined to the ingress verticle's event loop: attempts in flight, by the node they went to
+  private final Map<String, Set<Attempt>> inFlight = new HashMap<>();
+
+  EgressClient(
+      Vertx vertx, Context context, ProxyConfig config, ProxyStats stats, NodeDirectory nodes) {
     this.vertx = vertx;
     this.config = config;
     this.stats = stats;
+    this.nodes = nodes;
     long budget =
         config.queueTimeout().toMillis() + config.requestTimeout().toMillis() + SAFETY_MARGIN_MS;
     this.delivery = new DeliveryOptions().setSendTimeout(budget);
+    nodes.onRemoved(id -> context.runOnContext(v -> nodeLost(id)));
   }
 
   Future<ProxyReply> send(
@@ -48,10 +79,72 @@ final class EgressClient {
             ex.acceptedAtMs() + config.queueTimeout().toMillis(),
             config.requestTimeout().toMillis());
     stats.awaitingReply().incrementAndGet();
-    return vertx
-        .eventBus()
-        .<ProxyReply>request(Addresses.EGRESS, req, delivery)
-        .map(Message::body)
-        .andThen(ar -> stats.awaitingReply().decrementAndGet());
+    Attempt attempt = new Attempt(req);
+    attempt.go();
+    return attempt.result.future().andThen(ar -> stats.awaitingReply().decrementAndGet());
+  }
+
+  private void nodeLost(String nodeId) {
+    Set<Attempt> lost = inFlight.remove(nodeId);
+    if (lost == null) {
+      return;
+    }
+    for (Attempt a : lost) {
+      a.retryOrFail(
+          new ProxyException(
+              FailureCode.NODE_LOST,
+              "the node serving the request left the cluster (" + nodeId + ")"));
+    }
+  }
+
+  /** One request's way to a reply, across as many nodes as it takes. */
+  private final class Attempt {
+    private final ProxyRequest req;
+    private final Promise<ProxyReply> result = Promise.promise();
+    private final Set<String> tried = new HashSet<>();
+    private String node;
+
+    Attempt(ProxyRequest req) {
+      this.req = req;
+    }
+
+    void go() {
+      node = nodes.pick(tried);
+      if (node == null) {
+        result.tryFail(new ProxyException(FailureCode.NO_WORKERS));
+        return;
+      }
+      String sentTo = node;
+      tried.add(sentTo);
+      inFlight.computeIfAbsent(sentTo, k -> new LinkedHashSet<>()).add(this);
+      vertx
+          .eventBus()
+          .<ProxyReply>request(Addresses.egress(sentTo), req, delivery)
+          .onComplete(ar -> replied(sentTo, ar));
+    }
+
+    private void replied(String sentTo, AsyncResult<Message<ProxyReply>> ar) {
+      Set<Attempt> onNode = inFlight.get(sentTo);
+      if (onNode == null || !onNode.remove(this)) {
+        return; // already answered when the node was lost
+      }
+      if (ar.succeeded()) {
+        result.tryComplete(ar.result().body());
+      } else if (ar.cause() instanceof ReplyException r
+          && r.failureType() == ReplyFailure.NO_HANDLERS) {
+        go(); // nothing was delivered: another node may take it
+      } else {
+        result.tryFail(ar.cause());
+      }
+    }
+
+    void retryOrFail(ProxyException lost) {
+      boolean idempotent = IDEMPOTENT.contains(req.method());
+      if (idempotent && System.currentTimeMillis() < req.queueDeadlineMs()) {
+        go();
+      } else {
+        result.tryFail(lost);
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.cluster.ClusterView;
+import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
@@ -33,6 +34,7 @@ public final class IngressVerticle extends VerticleBase {
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
   private final ClusterView cluster;
+  private final NodeDirectory nodes;
   private final IntConsumer boundPort;
 
   // state confined to this verticle's event loop
@@ -46,17 +48,19 @@ public final class IngressVerticle extends VerticleBase {
       ProxyStats stats,
       ConnectionLimiter limiter,
       ClusterView cluster,
+      NodeDirectory nodes,
       IntConsumer boundPort) {
     this.config = config;
     this.stats = stats;
     this.limiter = limiter;
     this.cluster = cluster;
+    this.nodes = nodes;
     this.boundPort = boundPort;
   }
 
   @Override
   public Future<?> start() {
-    EgressClient egress = new EgressClient(vertx, config, stats);
+    EgressClient egress = new EgressClient(vertx, context, config, stats, nodes);
     forward = new ForwardHandler(config, stats, egress);
     router =
         AdminRoutes.router(vertx, config, stats, cluster, new ApiHandler(config, stats, egress));

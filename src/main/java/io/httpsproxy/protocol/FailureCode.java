@@ -21,6 +21,7 @@ public enum FailureCode {
   UPSTREAM_RESET(502, Outcome.ERROR, "upstream closed the connection before the response ended"),
   UPSTREAM_BODY_TOO_LARGE(502, Outcome.ERROR, "upstream response body exceeds maxBodyBytes"),
   UPSTREAM_ERROR(502, Outcome.ERROR, "upstream call failed"),
+  NODE_LOST(502, Outcome.ERROR, "the node serving the request left the cluster"),
   NO_REPLY(504, Outcome.TIMEOUT, "the worker never answered"),
   INTERNAL(500, Outcome.ERROR, "internal proxy error");
 

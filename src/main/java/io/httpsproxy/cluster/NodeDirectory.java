@@ -1,0 +1,114 @@
+package io.httpsproxy.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The nodes that can serve requests, and news of those that leave. The ingress picks a node here
+ * (round-robin, so every node gets an equal share whatever its cores) and sends to that node's own
+ * egress address; when a node leaves the cluster, the ingress answers or re-sends what it had in
+ * flight there at once instead of waiting for the event-bus timeout.
+ *
+ * <p>Shared by every ingress verticle; membership events arrive on Hazelcast threads, so the list
+ * is copy-on-write and the round-robin counter atomic (a race may give two senders the same node:
+ * tolerated, the spread stays even on average).
+ */
+public final class NodeDirectory {
+  /** Where vertx-hazelcast keeps the Vert.x node id of a member (not the Hazelcast UUID). */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  private final String selfId;
+  private final CopyOnWriteArrayList<String> live = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> removalListeners = new CopyOnWriteArrayList<>();
+  private final AtomicInteger next = new AtomicInteger();
+
+  private NodeDirectory(String selfId, List<String> nodes) {
+    this.selfId = selfId;
+    this.live.addAll(nodes);
+  }
+
+  /** A node alone: it serves everything itself. */
+  public static NodeDirectory single(String selfId) {
+    return new NodeDirectory(selfId, List.of(selfId));
+  }
+
+  /** The members of a Hazelcast cluster, kept current by its membership events. */
+  public static NodeDirectory clustered(HazelcastClusterManager manager) {
+    NodeDirectory d = new NodeDirectory(manager.getNodeId(), manager.getNodes());
+    manager
+        .getHazelcastInstance()
+        .getCluster()
+        .addMembershipListener(
+            new MembershipListener() {
+              @Override
+              public void memberAdded(MembershipEvent e) {
+                String id = vertxId(e.getMember());
+                if (id != null) {
+                  d.live.addIfAbsent(id);
+                }
+              }
+
+              @Override
+              public void memberRemoved(MembershipEvent e) {
+                String id = vertxId(e.getMember());
+                if (id != null) {
+                  d.removed(id);
+                }
+              }
+            });
+    // A member that joined between getNodes() and the listener: take the list again.
+    for (String id : manager.getNodes()) {
+      d.live.addIfAbsent(id);
+    }
+    return d;
+  }
+
+  private static String vertxId(Member m) {
+    return m.getAttribute(VERTX_NODE_ID);
+  }
+
+  public String selfId() {
+    return selfId;
+  }
+
+  public List<String> nodes() {
+    return new ArrayList<>(live);
+  }
+
+  public boolean isLive(String nodeId) {
+    return live.contains(nodeId);
+  }
+
+  /** The next node round-robin, skipping {@code exclude}; null when none is left. */
+  public String pick(Set<String> exclude) {
+    List<String> nodes = nodes();
+    int n = nodes.size();
+    int start = Math.floorMod(next.getAndIncrement(), Math.max(1, n));
+    for (int i = 0; i < n; i++) {
+      String id = nodes.get((start + i) % n);
+      if (!exclude.contains(id)) {
+        return id;
+      }
+    }
+    return null;
+  }
+
+  /** {@code listener} hears the id of every node that leaves (on a Hazelcast thread). */
+  public void onRemoved(Consumer<String> listener) {
+    removalListeners.add(listener);
+  }
+
+  void removed(String nodeId) {
+    if (live.remove(nodeId)) {
+      removalListeners.forEach(l -> l.accept(nodeId));
+    }
+  }
+}
