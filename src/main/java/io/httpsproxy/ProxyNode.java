@@ -9,6 +9,7 @@ import io.httpsproxy.ingress.IngressVerticle;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.StatsReporter;
 import io.httpsproxy.protocol.Codecs;
+import io.httpsproxy.security.DestinationPolicy;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -69,9 +70,13 @@ public final class ProxyNode {
     Codecs.register(vertx);
     UpstreamPool pool = new UpstreamPool();
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
+    // The port is known only once ingress listens; until then no upstream call can run anyway.
+    DestinationPolicy policy =
+        DestinationPolicy.of(
+            config.allowDestinations(), config.denyDestinations(), config.host(), port::get);
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     return vertx
-        .deployVerticle(() -> new UpstreamVerticle(config, pool, stats, nodeId), perLoop)
+        .deployVerticle(() -> new UpstreamVerticle(config, pool, policy, stats, nodeId), perLoop)
         .compose(
             id -> vertx.deployVerticle(new EgressDispatcherVerticle(config, pool, stats, nodeId)))
         .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))

@@ -596,7 +596,10 @@ class ConfigLoaderTest {
       case EVENT_LOOPS -> "3";
       case MAX_HEADER_SIZE, MAX_INITIAL_LINE_LENGTH -> "4096";
       case QUEUE_TIMEOUT, REQUEST_TIMEOUT, CONNECT_TIMEOUT -> "0.75";
-      case IDLE_TIMEOUT, DRAIN_TIMEOUT, STATS_INTERVAL -> "2.5";
+      case IDLE_TIMEOUT, DRAIN_TIMEOUT, STATS_INTERVAL, TUNNEL_IDLE_TIMEOUT -> "2.5";
+      case ALLOW_DESTINATIONS, DENY_DESTINATIONS -> "10.0.0.0/8,*.example.com";
+      case ALLOW_CLIENTS -> "10.0.0.0/8,::1/128";
+      case CONNECT_PORTS -> "443,8443";
       default -> "7";
     };
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +31,13 @@ class ProxyConfigTest {
         .put("dnsServers", "10.0.0.1:53,10.0.0.2:5353")
         .put("eventLoops", 3)
         .put("maxHeaderSize", 2048)
-        .put("maxInitialLineLength", 512);
+        .put("maxInitialLineLength", 512)
+        .put("allowDestinations", new JsonArray().add("10.1.0.0/16").add("*.corp.example"))
+        .put("denyDestinations", new JsonArray().add("203.0.113.7/32").add("evil.example"))
+        .put("allowClients", new JsonArray().add("10.0.0.0/8"))
+        .put("connectPorts", new JsonArray().add(443).add(8443))
+        .put("maxTunnels", 5)
+        .put("tunnelIdleTimeout", 12.5);
   }
 
   @Test
