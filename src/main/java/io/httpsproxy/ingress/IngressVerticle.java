@@ -5,6 +5,7 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.ClientAcl;
 import io.httpsproxy.security.Target;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,12 +14,15 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server, one instance per event loop, all sharing one port. Dispatch happens before the
@@ -26,15 +30,19 @@ import java.util.function.IntConsumer;
  * origin-form requests, which are the proxy's own routes.
  */
 public final class IngressVerticle extends VerticleBase {
-  private static final long OVER_LIMIT_GRACE_MS = 2_000;
+  private static final long REFUSED_GRACE_MS = 2_000;
+  private static final Logger LOG = LoggerFactory.getLogger(IngressVerticle.class);
 
   private final ProxyConfig config;
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
+  private final ClientAcl clients;
   private final IntConsumer boundPort;
 
   // state confined to this verticle's event loop
-  private final Set<HttpConnection> overLimit = new HashSet<>();
+  /** Connections refused at accept time, answered once with this code and closed. */
+  private final Map<HttpConnection, FailureCode> refused = new HashMap<>();
+
   private HttpServer server;
   private ForwardHandler forward;
   private Router router;
@@ -44,6 +52,7 @@ public final class IngressVerticle extends VerticleBase {
     this.config = config;
     this.stats = stats;
     this.limiter = limiter;
+    this.clients = ClientAcl.of(config.allowClients());
     this.boundPort = boundPort;
   }
 
@@ -80,12 +89,17 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   private void onConnection(HttpConnection conn) {
+    SocketAddress remote = conn.remoteAddress();
+    String client = remote == null ? null : remote.hostAddress();
+    if (!clients.allows(client)) {
+      stats.clientDenied();
+      LOG.info("client {} refused: not in allowClients", client);
+      refuse(conn, FailureCode.CLIENT_DENIED);
+      return;
+    }
     if (!limiter.tryAcquire()) {
       stats.connectionOpened(false);
-      overLimit.add(conn);
-      conn.closeHandler(v -> overLimit.remove(conn));
-      // A connection that never sends a request is closed anyway.
-      vertx.setTimer(OVER_LIMIT_GRACE_MS, id -> conn.close());
+      refuse(conn, FailureCode.CONNECTION_LIMIT);
       return;
     }
     stats.connectionOpened(true);
@@ -96,9 +110,17 @@ public final class IngressVerticle extends VerticleBase {
         });
   }
 
+  /** The first request gets a 403/503 and the connection closes; a silent one closes anyway. */
+  private void refuse(HttpConnection conn, FailureCode code) {
+    refused.put(conn, code);
+    conn.closeHandler(v -> refused.remove(conn));
+    vertx.setTimer(REFUSED_GRACE_MS, id -> conn.close());
+  }
+
   private void onRequest(HttpServerRequest req) {
-    if (overLimit.contains(req.connection())) {
-      ErrorResponder.send(req, new ProxyException(FailureCode.CONNECTION_LIMIT), null);
+    FailureCode refusal = refused.get(req.connection());
+    if (refusal != null) {
+      ErrorResponder.send(req, new ProxyException(refusal), null);
       return;
     }
     if (req.method() == HttpMethod.CONNECT) {
