@@ -70,6 +70,7 @@ public final class ProxyNode {
     Codecs.register(vertx);
     UpstreamPool pool = new UpstreamPool();
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
+    ConnectionLimiter tunnelSlots = new ConnectionLimiter(config.maxTunnels());
     // The port is known only once ingress listens; until then no upstream call can run anyway.
     DestinationPolicy policy =
         DestinationPolicy.of(
@@ -84,7 +85,9 @@ public final class ProxyNode {
             id ->
                 vertx.deployVerticle(
                     () -> {
-                      IngressVerticle v = new IngressVerticle(config, stats, limiter, port::set);
+                      IngressVerticle v =
+                          new IngressVerticle(
+                              config, stats, limiter, tunnelSlots, policy, port::set);
                       ingresses.add(v);
                       return v;
                     },

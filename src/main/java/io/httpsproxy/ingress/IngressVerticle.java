@@ -2,10 +2,13 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.DestinationResolver;
+import io.httpsproxy.egress.TunnelConnector;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.security.ClientAcl;
+import io.httpsproxy.security.DestinationPolicy;
 import io.httpsproxy.security.Target;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -36,6 +39,8 @@ public final class IngressVerticle extends VerticleBase {
   private final ProxyConfig config;
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
+  private final ConnectionLimiter tunnelSlots;
+  private final DestinationPolicy policy;
   private final ClientAcl clients;
   private final IntConsumer boundPort;
 
@@ -45,13 +50,22 @@ public final class IngressVerticle extends VerticleBase {
 
   private HttpServer server;
   private ForwardHandler forward;
+  private TunnelHandler tunnels;
+  private TunnelConnector connector;
   private Router router;
 
   public IngressVerticle(
-      ProxyConfig config, ProxyStats stats, ConnectionLimiter limiter, IntConsumer boundPort) {
+      ProxyConfig config,
+      ProxyStats stats,
+      ConnectionLimiter limiter,
+      ConnectionLimiter tunnelSlots,
+      DestinationPolicy policy,
+      IntConsumer boundPort) {
     this.config = config;
     this.stats = stats;
     this.limiter = limiter;
+    this.tunnelSlots = tunnelSlots;
+    this.policy = policy;
     this.clients = ClientAcl.of(config.allowClients());
     this.boundPort = boundPort;
   }
@@ -60,6 +74,8 @@ public final class IngressVerticle extends VerticleBase {
   public Future<?> start() {
     EgressClient egress = new EgressClient(vertx, config, stats);
     forward = new ForwardHandler(config, stats, egress);
+    connector = new TunnelConnector(vertx, config, new DestinationResolver(vertx, policy, stats));
+    tunnels = new TunnelHandler(config, stats, tunnelSlots, connector);
     router = AdminRoutes.router(vertx, config, stats, new ApiHandler(config, stats, egress));
     server =
         vertx
@@ -124,11 +140,7 @@ public final class IngressVerticle extends VerticleBase {
       return;
     }
     if (req.method() == HttpMethod.CONNECT) {
-      ErrorResponder.send(
-          req,
-          new ProxyException(
-              FailureCode.METHOD_NOT_ALLOWED, "CONNECT tunnels are not supported yet"),
-          null);
+      tunnels.handle(req);
       return;
     }
     if (Target.isAbsoluteHttpUrl(req.uri())) {
