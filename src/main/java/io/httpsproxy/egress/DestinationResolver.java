@@ -52,27 +52,32 @@ public final class DestinationResolver {
     } catch (ProxyException e) {
       return Future.failedFuture(e);
     }
+    IPAddress literal = IpAddresses.parseAddress(host);
+    if (literal != null) {
+      // Checked as written: ::ffff:127.0.0.1 stays an IPv6 form, whatever InetAddress makes of it.
+      return decide(host, port, List.of(literal), literal.toInetAddress());
+    }
     return lookup(host)
         .compose(
             addresses -> {
               List<IPAddress> ips = new ArrayList<>(addresses.size());
               addresses.forEach(a -> ips.add(IpAddresses.of(a)));
-              DestinationPolicy.Denial d = policy.check(host, port, ips);
-              if (d != null) {
-                stats.destinationDenied(d.rule());
-                return Future.failedFuture(
-                    new ProxyException(FailureCode.DESTINATION_DENIED, d.message()));
-              }
-              return Future.succeededFuture(
-                  SocketAddress.inetSocketAddress(new InetSocketAddress(addresses.get(0), port)));
+              return decide(host, port, ips, addresses.get(0));
             });
   }
 
-  private Future<List<InetAddress>> lookup(String host) {
-    IPAddress literal = IpAddresses.parseAddress(host);
-    if (literal != null) {
-      return Future.succeededFuture(List.of(literal.toInetAddress()));
+  private Future<SocketAddress> decide(
+      String host, int port, List<IPAddress> checked, InetAddress connectTo) {
+    DestinationPolicy.Denial d = policy.check(host, port, checked);
+    if (d != null) {
+      stats.destinationDenied(d.rule());
+      return Future.failedFuture(new ProxyException(FailureCode.DESTINATION_DENIED, d.message()));
     }
+    return Future.succeededFuture(
+        SocketAddress.inetSocketAddress(new InetSocketAddress(connectTo, port)));
+  }
+
+  private Future<List<InetAddress>> lookup(String host) {
     Promise<List<InetAddress>> promise = Promise.promise();
     ((VertxInternal) vertx)
         .nameResolver()
