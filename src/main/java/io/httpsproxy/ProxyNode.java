@@ -14,6 +14,7 @@ import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.StatsReporter;
 import io.httpsproxy.protocol.Addresses;
 import io.httpsproxy.protocol.Codecs;
+import io.httpsproxy.security.DestinationPolicy;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -103,6 +104,11 @@ public final class ProxyNode {
     Codecs.register(vertx);
     UpstreamPool pool = new UpstreamPool();
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
+    ConnectionLimiter tunnelSlots = new ConnectionLimiter(config.maxTunnels());
+    // The port is known only once ingress listens; until then no upstream call can run anyway.
+    DestinationPolicy policy =
+        DestinationPolicy.of(
+            config.allowDestinations(), config.denyDestinations(), config.host(), port::get);
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     dispatcher =
         new EgressDispatcherVerticle(config, pool, stats, nodeId, Addresses.egress(nodes.selfId()));
@@ -111,7 +117,7 @@ public final class ProxyNode {
         .compose(
             v ->
                 vertx.deployVerticle(
-                    () -> new UpstreamVerticle(config, pool, stats, nodeId), perLoop))
+                    () -> new UpstreamVerticle(config, pool, policy, stats, nodeId), perLoop))
         .compose(id -> vertx.deployVerticle(dispatcher))
         .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
         .compose(
@@ -120,7 +126,14 @@ public final class ProxyNode {
                     () -> {
                       IngressVerticle v =
                           new IngressVerticle(
-                              config, stats, limiter, clusterView, nodes, port::set);
+                              config,
+                              stats,
+                              limiter,
+                              tunnelSlots,
+                              policy,
+                              clusterView,
+                              nodes,
+                              port::set);
                       ingresses.add(v);
                       return v;
                     },

@@ -1,9 +1,11 @@
 package io.httpsproxy.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -29,6 +31,12 @@ public record ProxyConfig(
     int eventLoops,
     int maxHeaderSize,
     int maxInitialLineLength,
+    List<String> allowDestinations,
+    List<String> denyDestinations,
+    List<String> allowClients,
+    List<Integer> connectPorts,
+    int maxTunnels,
+    Duration tunnelIdleTimeout,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -48,6 +56,20 @@ public record ProxyConfig(
   public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
   public static final int DEFAULT_MAX_HEADER_SIZE = 8192;
   public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 8192;
+
+  /** Nothing beyond the public internet: the default-denied ranges stay closed. */
+  public static final List<String> DEFAULT_ALLOW_DESTINATIONS = List.of();
+
+  public static final List<String> DEFAULT_DENY_DESTINATIONS = List.of();
+
+  /** Loopback and private ranges, so binding 0.0.0.0 does not make an open proxy. */
+  public static final List<String> DEFAULT_ALLOW_CLIENTS =
+      List.of(
+          "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7");
+
+  public static final List<Integer> DEFAULT_CONNECT_PORTS = List.of(443);
+  public static final int DEFAULT_MAX_TUNNELS = 1000;
+  public static final double DEFAULT_TUNNEL_IDLE_TIMEOUT = 300.0;
 
   /** Upper bounds that catch typos (an extra zero) rather than limit real deployments. */
   private static final int MAX_COUNT = 10_000_000;
@@ -78,6 +100,18 @@ public record ProxyConfig(
     checkRange("eventLoops", eventLoops, 1, 1024);
     checkRange("maxHeaderSize", maxHeaderSize, 1024, 1024 * 1024);
     checkRange("maxInitialLineLength", maxInitialLineLength, 256, 1024 * 1024);
+    allowDestinations = List.copyOf(allowDestinations);
+    denyDestinations = List.copyOf(denyDestinations);
+    allowClients = List.copyOf(allowClients);
+    connectPorts = List.copyOf(connectPorts);
+    ConfigChecks.destinations("allowDestinations", allowDestinations);
+    ConfigChecks.destinations("denyDestinations", denyDestinations);
+    ConfigChecks.cidrs("allowClients", allowClients);
+    for (int p : connectPorts) {
+      checkRange("connectPorts", p, 1, 65535);
+    }
+    checkRange("maxTunnels", maxTunnels, 0, MAX_COUNT);
+    checkPositive("tunnelIdleTimeout", tunnelIdleTimeout);
   }
 
   public static ProxyConfig defaults() {
@@ -104,6 +138,12 @@ public record ProxyConfig(
         integer(j, "eventLoops", DEFAULT_EVENT_LOOPS),
         integer(j, "maxHeaderSize", DEFAULT_MAX_HEADER_SIZE),
         integer(j, "maxInitialLineLength", DEFAULT_MAX_INITIAL_LINE_LENGTH),
+        ConfigChecks.strings(j, "allowDestinations", DEFAULT_ALLOW_DESTINATIONS),
+        ConfigChecks.strings(j, "denyDestinations", DEFAULT_DENY_DESTINATIONS),
+        ConfigChecks.strings(j, "allowClients", DEFAULT_ALLOW_CLIENTS),
+        ConfigChecks.ports(j, "connectPorts", DEFAULT_CONNECT_PORTS),
+        integer(j, "maxTunnels", DEFAULT_MAX_TUNNELS),
+        seconds(j, "tunnelIdleTimeout", DEFAULT_TUNNEL_IDLE_TIMEOUT),
         ClusterConfig.fromJson(j));
   }
 
@@ -126,7 +166,13 @@ public record ProxyConfig(
             .put("dnsServers", dnsServers)
             .put("eventLoops", eventLoops)
             .put("maxHeaderSize", maxHeaderSize)
-            .put("maxInitialLineLength", maxInitialLineLength);
+            .put("maxInitialLineLength", maxInitialLineLength)
+            .put("allowDestinations", new JsonArray(new ArrayList<>(allowDestinations)))
+            .put("denyDestinations", new JsonArray(new ArrayList<>(denyDestinations)))
+            .put("allowClients", new JsonArray(new ArrayList<>(allowClients)))
+            .put("connectPorts", new JsonArray(new ArrayList<>(connectPorts)))
+            .put("maxTunnels", maxTunnels)
+            .put("tunnelIdleTimeout", toSeconds(tunnelIdleTimeout));
     cluster.putInto(json);
     return json;
   }

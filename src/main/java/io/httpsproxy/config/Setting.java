@@ -1,5 +1,6 @@
 package io.httpsproxy.config;
 
+import io.vertx.core.json.JsonArray;
 import java.util.List;
 import java.util.Locale;
 
@@ -37,7 +38,18 @@ public enum Setting {
       "clusterPublicHost", Kind.STRING, "address other nodes use to reach this one (NAT, docker)"),
   EVENT_BUS_PORT("eventBusPort", Kind.INT, "event-bus TCP port; 0 picks a free one"),
   CLUSTER_CONFIG(
-      "clusterConfig", Kind.STRING, "Hazelcast XML; empty = conf/cluster.xml or the bundled copy");
+      "clusterConfig", Kind.STRING, "Hazelcast XML; empty = conf/cluster.xml or the bundled copy"),
+  ALLOW_DESTINATIONS(
+      "allowDestinations",
+      Kind.LIST,
+      "CIDRs and host patterns (*.example.com) opened despite the default-denied ranges"),
+  DENY_DESTINATIONS(
+      "denyDestinations", Kind.LIST, "CIDRs and host patterns always refused (wins over allow)"),
+  ALLOW_CLIENTS("allowClients", Kind.LIST, "client CIDRs that may use the proxy; others get 403"),
+  CONNECT_PORTS("connectPorts", Kind.PORT_LIST, "ports CONNECT tunnels may reach"),
+  MAX_TUNNELS("maxTunnels", Kind.INT, "open CONNECT tunnels on this node before new ones get 503"),
+  TUNNEL_IDLE_TIMEOUT(
+      "tunnelIdleTimeout", Kind.SECONDS, "close a tunnel with no bytes either way after, seconds");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].
@@ -54,7 +66,11 @@ public enum Setting {
     LONG,
     STRING,
     SECONDS,
-    BOOL
+    BOOL,
+    /** Comma-separated in flags and env, a JSON array of strings in the file. */
+    LIST,
+    /** Comma-separated in flags and env, a JSON array of integers in the file. */
+    PORT_LIST
   }
 
   private final String key;
@@ -111,6 +127,8 @@ public enum Setting {
         case SECONDS -> Double.parseDouble(text);
         case STRING -> raw;
         case BOOL -> parseBool(text);
+        case LIST -> splitList(raw);
+        case PORT_LIST -> portList(splitList(raw));
       };
     } catch (NumberFormatException e) {
       throw ConfigException.invalid(key, raw, expectedType());
@@ -130,6 +148,11 @@ public enum Setting {
           case SECONDS -> value instanceof Number;
           case STRING -> value instanceof String;
           case BOOL -> value instanceof Boolean;
+          case LIST ->
+              value instanceof JsonArray a && a.stream().allMatch(String.class::isInstance);
+          case PORT_LIST ->
+              value instanceof JsonArray a
+                  && a.stream().allMatch(e -> e instanceof Integer || e instanceof Long);
         };
     if (!ok) {
       throw ConfigException.invalid(key, value, expectedType());
@@ -153,6 +176,31 @@ public enum Setting {
       case SECONDS -> "a number of seconds, e.g. 30 or 0.5";
       case STRING -> "a string";
       case BOOL -> "true or false";
+      case LIST -> "a list of strings: a JSON array in the file, comma-separated elsewhere";
+      case PORT_LIST -> "a list of ports: a JSON array in the file, comma-separated elsewhere";
     };
+  }
+
+  private static JsonArray splitList(String raw) {
+    JsonArray out = new JsonArray();
+    for (String part : raw.split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.trim());
+      }
+    }
+    return out;
+  }
+
+  /** Integers where they parse; anything else stays text for ProxyConfig to refuse by name. */
+  private static JsonArray portList(JsonArray texts) {
+    JsonArray out = new JsonArray();
+    for (Object o : texts) {
+      try {
+        out.add(Integer.parseInt((String) o));
+      } catch (NumberFormatException e) {
+        out.add(o);
+      }
+    }
+    return out;
   }
 }

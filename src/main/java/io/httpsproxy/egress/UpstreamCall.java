@@ -13,10 +13,12 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,8 @@ final class UpstreamCall {
   private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
 
   private final Vertx vertx;
+  private final DestinationResolver resolver;
+  private final BiConsumer<UpstreamCall, Runnable> scope;
   private final UpstreamSettings settings;
   private final ProxyRequest req;
   private final long queueMs;
@@ -41,13 +45,21 @@ final class UpstreamCall {
   private long timerId = -1;
   private boolean finished;
 
+  /**
+   * @param scope runs the WebClient send so that the verticle's interceptor can tie the HTTP
+   *     request to this call
+   */
   UpstreamCall(
       Vertx vertx,
+      DestinationResolver resolver,
+      BiConsumer<UpstreamCall, Runnable> scope,
       UpstreamSettings settings,
       ProxyRequest req,
       long queueMs,
       Handler<ProxyReply> done) {
     this.vertx = vertx;
+    this.resolver = resolver;
+    this.scope = scope;
     this.settings = settings;
     this.req = req;
     this.queueMs = queueMs;
@@ -76,6 +88,30 @@ final class UpstreamCall {
       return;
     }
     long budget = Math.max(1, req.requestTimeoutMs());
+    timerId = vertx.setTimer(budget, id -> onDeadline());
+    // The budget covers the name lookup too; the connection goes to the address checked here.
+    resolver
+        .resolve(target.host(), target.port())
+        .onComplete(
+            ar -> {
+              if (finished) {
+                return;
+              }
+              if (ar.failed()) {
+                fail(FailureClassifier.classify(ar.cause()));
+                return;
+              }
+              try {
+                scope.accept(this, () -> sendTo(client, target, ar.result(), budget));
+              } catch (RuntimeException e) {
+                LOG.error("upstream call {} failed unexpectedly", req.id(), e);
+                fail(new ProxyException(FailureCode.INTERNAL));
+              }
+            });
+  }
+
+  private void sendTo(WebClient client, Target target, SocketAddress checked, long budget) {
+    long left = Math.max(1, budget - elapsedMs());
     RequestOptions options =
         new RequestOptions()
             .setHost(target.host())
@@ -84,14 +120,13 @@ final class UpstreamCall {
             .setURI(target.pathAndQuery());
     HttpRequest<Buffer> request =
         client
-            .request(HttpMethod.valueOf(req.method()), options)
+            .request(HttpMethod.valueOf(req.method()), checked, options)
             .followRedirects(false)
-            .connectTimeout(Math.min(settings.connectTimeoutMs(), budget))
-            .idleTimeout(budget)
+            .connectTimeout(Math.min(settings.connectTimeoutMs(), left))
+            .idleTimeout(left)
             .as(new LimitedBodyCodec(settings.maxBodyBytes()));
     HeaderHygiene.forUpstream(req.headers())
         .forEach(h -> request.headers().add(h.name(), h.value()));
-    timerId = vertx.setTimer(budget, id -> onDeadline());
     boolean withBody = req.body().length() > 0 || BODY_METHODS.contains(req.method());
     (withBody ? request.sendBuffer(req.body()) : request.send()).onComplete(this::onResult);
   }
@@ -138,11 +173,15 @@ final class UpstreamCall {
       return;
     }
     ProxyException e = FailureClassifier.classify(ar.cause());
-    LOG.debug("upstream call {} {} failed: {}", req.id(), e.code(), e.getMessage());
-    finish(ProxyReply.failed(e.code(), e.getMessage(), queueMs, elapsedMs(), settings.node()));
+    fail(e);
     if (e.code() == FailureCode.UPSTREAM_BODY_TOO_LARGE) {
       abort();
     }
+  }
+
+  private void fail(ProxyException e) {
+    LOG.debug("upstream call {} {} failed: {}", req.id(), e.code(), e.getMessage());
+    finish(ProxyReply.failed(e.code(), e.getMessage(), queueMs, elapsedMs(), settings.node()));
   }
 
   private void abort() {

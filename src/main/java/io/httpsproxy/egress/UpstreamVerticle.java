@@ -4,6 +4,7 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.protocol.ProxyRequest;
+import io.httpsproxy.security.DestinationPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -26,18 +27,26 @@ public final class UpstreamVerticle extends VerticleBase {
 
   private final ProxyConfig config;
   private final UpstreamPool pool;
+  private final DestinationPolicy policy;
   private final ProxyStats stats;
   private final String node;
 
   // state confined to this verticle's event loop, except `active` (read by the dispatcher as a
   // hint)
   private WebClient client;
+  private DestinationResolver resolver;
   private UpstreamCall sending;
   private volatile int active;
 
-  public UpstreamVerticle(ProxyConfig config, UpstreamPool pool, ProxyStats stats, String node) {
+  public UpstreamVerticle(
+      ProxyConfig config,
+      UpstreamPool pool,
+      DestinationPolicy policy,
+      ProxyStats stats,
+      String node) {
     this.config = config;
     this.pool = pool;
+    this.policy = policy;
     this.stats = stats;
     this.node = node;
   }
@@ -60,6 +69,7 @@ public final class UpstreamVerticle extends VerticleBase {
         new PoolOptions().setHttp1MaxSize(config.workers()).setMaxWaitQueueSize(config.workers());
     client = WebClient.create(vertx, options, poolOptions);
     client.addInterceptor(this::intercept);
+    resolver = new DestinationResolver(vertx, policy, stats);
     pool.register(this);
     return Future.succeededFuture();
   }
@@ -84,6 +94,8 @@ public final class UpstreamVerticle extends VerticleBase {
           UpstreamCall call =
               new UpstreamCall(
                   vertx,
+                  resolver,
+                  this::sendInScope,
                   UpstreamSettings.of(config, node),
                   req,
                   queueMs,
@@ -92,13 +104,18 @@ public final class UpstreamVerticle extends VerticleBase {
                     stats.recordUpstreamCall(reply.upstreamMs());
                     done.handle(reply);
                   });
-          sending = call;
-          try {
-            call.start(client);
-          } finally {
-            sending = null;
-          }
+          call.start(client);
         });
+  }
+
+  /** Runs {@code send} (which calls the WebClient) with {@code call} visible to the interceptor. */
+  private void sendInScope(UpstreamCall call, Runnable send) {
+    sending = call;
+    try {
+      send.run();
+    } finally {
+      sending = null;
+    }
   }
 
   /**

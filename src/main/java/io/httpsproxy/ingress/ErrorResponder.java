@@ -72,6 +72,7 @@ public final class ErrorResponder {
   private static boolean closesConnection(FailureCode code) {
     return code == FailureCode.REQUEST_BODY_TOO_LARGE
         || code == FailureCode.CONNECTION_LIMIT
+        || code == FailureCode.CLIENT_DENIED
         || code == FailureCode.SHUTTING_DOWN;
   }
 }

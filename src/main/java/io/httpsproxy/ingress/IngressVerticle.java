@@ -4,9 +4,13 @@ import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.DestinationResolver;
+import io.httpsproxy.egress.TunnelConnector;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.ClientAcl;
+import io.httpsproxy.security.DestinationPolicy;
 import io.httpsproxy.security.Target;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -15,12 +19,15 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server, one instance per event loop, all sharing one port. Dispatch happens before the
@@ -28,25 +35,35 @@ import java.util.function.IntConsumer;
  * origin-form requests, which are the proxy's own routes.
  */
 public final class IngressVerticle extends VerticleBase {
-  private static final long OVER_LIMIT_GRACE_MS = 2_000;
+  private static final long REFUSED_GRACE_MS = 2_000;
+  private static final Logger LOG = LoggerFactory.getLogger(IngressVerticle.class);
 
   private final ProxyConfig config;
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
   private final ClusterView cluster;
   private final NodeDirectory nodes;
+  private final ConnectionLimiter tunnelSlots;
+  private final DestinationPolicy policy;
+  private final ClientAcl clients;
   private final IntConsumer boundPort;
 
   // state confined to this verticle's event loop
-  private final Set<HttpConnection> overLimit = new HashSet<>();
+  /** Connections refused at accept time, answered once with this code and closed. */
+  private final Map<HttpConnection, FailureCode> refused = new HashMap<>();
+
   private HttpServer server;
   private ForwardHandler forward;
+  private TunnelHandler tunnels;
+  private TunnelConnector connector;
   private Router router;
 
   public IngressVerticle(
       ProxyConfig config,
       ProxyStats stats,
       ConnectionLimiter limiter,
+      ConnectionLimiter tunnelSlots,
+      DestinationPolicy policy,
       ClusterView cluster,
       NodeDirectory nodes,
       IntConsumer boundPort) {
@@ -55,6 +72,9 @@ public final class IngressVerticle extends VerticleBase {
     this.limiter = limiter;
     this.cluster = cluster;
     this.nodes = nodes;
+    this.tunnelSlots = tunnelSlots;
+    this.policy = policy;
+    this.clients = ClientAcl.of(config.allowClients());
     this.boundPort = boundPort;
   }
 
@@ -64,6 +84,8 @@ public final class IngressVerticle extends VerticleBase {
     forward = new ForwardHandler(config, stats, egress);
     router =
         AdminRoutes.router(vertx, config, stats, cluster, new ApiHandler(config, stats, egress));
+    connector = new TunnelConnector(vertx, config, new DestinationResolver(vertx, policy, stats));
+    tunnels = new TunnelHandler(config, stats, tunnelSlots, connector);
     server =
         vertx
             .createHttpServer(serverOptions())
@@ -92,12 +114,17 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   private void onConnection(HttpConnection conn) {
+    SocketAddress remote = conn.remoteAddress();
+    String client = remote == null ? null : remote.hostAddress();
+    if (!clients.allows(client)) {
+      stats.clientDenied();
+      LOG.info("client {} refused: not in allowClients", client);
+      refuse(conn, FailureCode.CLIENT_DENIED);
+      return;
+    }
     if (!limiter.tryAcquire()) {
       stats.connectionOpened(false);
-      overLimit.add(conn);
-      conn.closeHandler(v -> overLimit.remove(conn));
-      // A connection that never sends a request is closed anyway.
-      vertx.setTimer(OVER_LIMIT_GRACE_MS, id -> conn.close());
+      refuse(conn, FailureCode.CONNECTION_LIMIT);
       return;
     }
     stats.connectionOpened(true);
@@ -108,17 +135,21 @@ public final class IngressVerticle extends VerticleBase {
         });
   }
 
+  /** The first request gets a 403/503 and the connection closes; a silent one closes anyway. */
+  private void refuse(HttpConnection conn, FailureCode code) {
+    refused.put(conn, code);
+    conn.closeHandler(v -> refused.remove(conn));
+    vertx.setTimer(REFUSED_GRACE_MS, id -> conn.close());
+  }
+
   private void onRequest(HttpServerRequest req) {
-    if (overLimit.contains(req.connection())) {
-      ErrorResponder.send(req, new ProxyException(FailureCode.CONNECTION_LIMIT), null);
+    FailureCode refusal = refused.get(req.connection());
+    if (refusal != null) {
+      ErrorResponder.send(req, new ProxyException(refusal), null);
       return;
     }
     if (req.method() == HttpMethod.CONNECT) {
-      ErrorResponder.send(
-          req,
-          new ProxyException(
-              FailureCode.METHOD_NOT_ALLOWED, "CONNECT tunnels are not supported yet"),
-          null);
+      tunnels.handle(req);
       return;
     }
     if (Target.isAbsoluteHttpUrl(req.uri())) {

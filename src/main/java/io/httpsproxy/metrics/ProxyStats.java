@@ -2,6 +2,7 @@ package io.httpsproxy.metrics;
 
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Outcome;
+import io.httpsproxy.security.DenyRule;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -22,6 +23,12 @@ public final class ProxyStats {
   private final LongAdder upstreamTimeMs = new LongAdder();
   private final LongAdder connectionsAccepted = new LongAdder();
   private final LongAdder connectionsRejected = new LongAdder();
+  private final LongAdder clientsDenied = new LongAdder();
+  private final LongAdder[] deniedByRule = adders(DenyRule.values().length);
+  private final LongAdder tunnelsOpened = new LongAdder();
+  private final LongAdder tunnelBytesFromClient = new LongAdder();
+  private final LongAdder tunnelBytesToClient = new LongAdder();
+  private final AtomicInteger activeTunnels = new AtomicInteger();
   private final AtomicInteger activeConnections = new AtomicInteger();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger busyWorkers = new AtomicInteger();
@@ -59,6 +66,34 @@ public final class ProxyStats {
     } else {
       connectionsRejected.increment();
     }
+  }
+
+  /** A connection from an address outside allowClients (it never counts as accepted). */
+  public void clientDenied() {
+    clientsDenied.increment();
+  }
+
+  /** A destination refused by the policy; the request itself is recorded as a failure too. */
+  public void destinationDenied(DenyRule rule) {
+    deniedByRule[rule.ordinal()].increment();
+  }
+
+  public long count(DenyRule rule) {
+    return deniedByRule[rule.ordinal()].sum();
+  }
+
+  public void tunnelOpened() {
+    tunnelsOpened.increment();
+    activeTunnels.incrementAndGet();
+  }
+
+  public void tunnelClosed() {
+    activeTunnels.decrementAndGet();
+  }
+
+  public void tunnelBytes(long fromClient, long toClient) {
+    tunnelBytesFromClient.add(fromClient);
+    tunnelBytesToClient.add(toClient);
   }
 
   public void connectionClosed() {
@@ -135,7 +170,16 @@ public final class ProxyStats {
             new JsonObject()
                 .put("active", activeConnections.get())
                 .put("accepted", connectionsAccepted.sum())
-                .put("rejected", connectionsRejected.sum()))
+                .put("rejected", connectionsRejected.sum())
+                .put("deniedClients", clientsDenied.sum()))
+        .put("destinationsDenied", deniedByRule())
+        .put(
+            "tunnels",
+            new JsonObject()
+                .put("active", activeTunnels.get())
+                .put("opened", tunnelsOpened.sum())
+                .put("bytesFromClient", tunnelBytesFromClient.sum())
+                .put("bytesToClient", tunnelBytesToClient.sum()))
         .put("busyWorkers", busyWorkers.get())
         .put("queueSize", queued.get())
         .put("awaitingReply", awaitingReply.get())
@@ -159,6 +203,14 @@ public final class ProxyStats {
       if (n > 0) {
         o.put(c.name(), n);
       }
+    }
+    return o;
+  }
+
+  private JsonObject deniedByRule() {
+    JsonObject o = new JsonObject();
+    for (DenyRule r : DenyRule.values()) {
+      o.put(r.label(), deniedByRule[r.ordinal()].sum());
     }
     return o;
   }

@@ -6,10 +6,13 @@ package io.httpsproxy.protocol;
  */
 public enum FailureCode {
   BAD_REQUEST(400, Outcome.ERROR, "malformed request"),
+  CLIENT_DENIED(403, Outcome.ERROR, "this client address may not use the proxy (allowClients)"),
+  DESTINATION_DENIED(403, Outcome.ERROR, "the destination is not allowed"),
   NOT_FOUND(404, Outcome.ERROR, "no such route"),
   METHOD_NOT_ALLOWED(405, Outcome.ERROR, "method not allowed here"),
   REQUEST_BODY_TOO_LARGE(413, Outcome.ERROR, "request body exceeds maxBodyBytes"),
   CONNECTION_LIMIT(503, Outcome.REJECTED, "too many open connections (maxConnections)"),
+  TUNNEL_LIMIT(503, Outcome.REJECTED, "too many open tunnels (maxTunnels)"),
   QUEUE_FULL(503, Outcome.REJECTED, "queue is full, retry later"),
   QUEUE_TIMEOUT(503, Outcome.TIMEOUT, "no worker started the request within queueTimeout"),
   SHUTTING_DOWN(503, Outcome.REJECTED, "the proxy is shutting down"),
@@ -51,6 +54,7 @@ public enum FailureCode {
   public boolean retryable() {
     return this == QUEUE_FULL
         || this == CONNECTION_LIMIT
+        || this == TUNNEL_LIMIT
         || this == QUEUE_TIMEOUT
         || this == SHUTTING_DOWN
         || this == NO_WORKERS;

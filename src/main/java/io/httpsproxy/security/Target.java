@@ -8,10 +8,12 @@ import java.util.Locale;
 
 /**
  * A parsed absolute http(s) target. Parsing rejects with 400 what no upstream should receive: other
- * schemes, a missing host, userinfo (credentials in the URL), bad ports, CR/LF and spaces.
+ * schemes, a missing host, userinfo (credentials in the URL), bad ports, CR/LF and spaces. The host
+ * comes out canonical ({@link Hosts#canonical}), so every later check sees the name the resolver
+ * will see.
  *
  * @param https true for https://
- * @param host host name or IP literal, lower case, IPv6 without brackets
+ * @param host canonical host name or IP literal, IPv6 without brackets
  * @param port explicit or default port
  * @param pathAndQuery origin-form request target, at least "/"
  */
@@ -41,21 +43,74 @@ public record Target(boolean https, String host, int port, String pathAndQuery) 
       throw bad("url must not contain userinfo (user@host)");
     }
     String host = uri.getHost();
-    if (host == null || host.isEmpty()) {
-      throw bad("url has no valid host");
+    int port = uri.getPort();
+    if (host == null) {
+      // java.net.URI leaves non-ASCII (IDNA) and some numeric hosts as a "registry" authority.
+      String authority = uri.getRawAuthority();
+      if (authority == null || authority.isEmpty()) {
+        throw bad("url has no valid host");
+      }
+      if (authority.indexOf('@') >= 0) {
+        throw bad("url must not contain userinfo (user@host)");
+      }
+      if (authority.indexOf('%') >= 0 || authority.indexOf('[') >= 0) {
+        throw bad("url has no valid host");
+      }
+      int colon = authority.lastIndexOf(':');
+      host = colon < 0 ? authority : authority.substring(0, colon);
+      port = colon < 0 ? -1 : parsePort(authority.substring(colon + 1));
     }
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
     boolean https = scheme.equals("https");
-    int port = uri.getPort() == -1 ? (https ? 443 : 80) : uri.getPort();
+    port = port == -1 ? (https ? 443 : 80) : port;
     if (port < 1 || port > 65535) {
       throw bad("url port must be 1-65535");
     }
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     String query = uri.getRawQuery();
     return new Target(
-        https, host.toLowerCase(Locale.ROOT), port, query == null ? path : path + "?" + query);
+        https, Hosts.canonical(host), port, query == null ? path : path + "?" + query);
+  }
+
+  /**
+   * The authority of {@code CONNECT host:port}. A missing or invalid port is a bad request (400);
+   * whether the port is allowed is the caller's decision.
+   */
+  public static Target parseAuthority(String authority) {
+    if (authority == null || authority.isEmpty()) {
+      throw bad("CONNECT needs host:port");
+    }
+    for (int i = 0; i < authority.length(); i++) {
+      char c = authority.charAt(i);
+      if (c <= 0x20 || c == 0x7f || c == '/' || c == '@' || c == '%' || c == '?' || c == '#') {
+        throw bad("CONNECT target must be host:port");
+      }
+    }
+    int colon = authority.lastIndexOf(':');
+    int close = authority.lastIndexOf(']');
+    if (colon < 0 || colon < close) {
+      throw bad("CONNECT target must be host:port (port missing)");
+    }
+    String host = authority.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    } else if (host.indexOf(':') >= 0) {
+      throw bad("CONNECT target: an IPv6 host needs brackets");
+    }
+    int port = parsePort(authority.substring(colon + 1));
+    if (port < 1 || port > 65535) {
+      throw bad("CONNECT port must be 1-65535");
+    }
+    return new Target(true, Hosts.canonical(host), port, "/");
+  }
+
+  private static int parsePort(String digits) {
+    if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(Character::isDigit)) {
+      return -1;
+    }
+    return Integer.parseInt(digits);
   }
 
   /** The URL sent upstream: normalised scheme and host, explicit port. */

@@ -531,6 +531,50 @@ class ConfigLoaderTest {
         e.getMessage());
   }
 
+  // ---- list settings ----
+
+  @Test
+  void listSettingsAreCommaSeparatedInFlagsAndEnvironment() throws IOException {
+    ProxyConfig c =
+        load(
+            Map.of("PROXY_CONNECT_PORTS", "443, 8443"),
+            "--config",
+            emptyFile(),
+            "--allow-destinations",
+            "10.1.0.0/16, *.corp.example,api.example");
+
+    assertEquals(List.of("10.1.0.0/16", "*.corp.example", "api.example"), c.allowDestinations());
+    assertEquals(List.of(443, 8443), c.connectPorts());
+  }
+
+  @Test
+  void badDestinationEntryNamesTheEntryAndTheSource() throws IOException {
+    ConfigException e =
+        loadFails(Map.of(), "--config", emptyFile(), "--allow-destinations", "10.0.0.0/8,x/99");
+
+    assertEquals(
+        "allowDestinations: 'x/99' (expected: a CIDR or host pattern) [from --allow-destinations]",
+        e.getMessage());
+  }
+
+  @Test
+  void badClientCidrAndPortAreRefused() throws IOException {
+    ConfigException clients =
+        loadFails(Map.of("PROXY_ALLOW_CLIENTS", "banana"), "--config", emptyFile());
+    ConfigException ports = loadFails(Map.of(), "--config", emptyFile(), "--connect-ports", "0");
+    ConfigException notPort =
+        loadFails(Map.of(), "--config", emptyFile(), "--connect-ports", "https");
+
+    assertEquals(
+        "allowClients: 'banana' (expected: a CIDR, e.g. 10.0.0.0/8 or ::1/128) [from"
+            + " PROXY_ALLOW_CLIENTS]",
+        clients.getMessage());
+    assertEquals(
+        "connectPorts: 0 (expected: a port 1-65535) [from --connect-ports]", ports.getMessage());
+    assertTrue(
+        notPort.getMessage().startsWith("connectPorts: 'https' (expected: "), notPort.getMessage());
+  }
+
   // ---- the documented file and README ----
 
   @Test
@@ -596,13 +640,16 @@ class ConfigLoaderTest {
       case EVENT_LOOPS -> "3";
       case MAX_HEADER_SIZE, MAX_INITIAL_LINE_LENGTH -> "4096";
       case QUEUE_TIMEOUT, REQUEST_TIMEOUT, CONNECT_TIMEOUT -> "0.75";
-      case IDLE_TIMEOUT, DRAIN_TIMEOUT, STATS_INTERVAL -> "2.5";
       case CLUSTER -> "true";
       case CLUSTER_NAME -> "prod-1";
       case CLUSTER_MEMBERS -> "10.0.0.1:5701,10.0.0.2";
       case CLUSTER_HOST -> "127.0.0.2";
       case CLUSTER_PUBLIC_HOST -> "proxy-1.internal";
       case CLUSTER_CONFIG -> "conf/cluster.xml";
+      case IDLE_TIMEOUT, DRAIN_TIMEOUT, STATS_INTERVAL, TUNNEL_IDLE_TIMEOUT -> "2.5";
+      case ALLOW_DESTINATIONS, DENY_DESTINATIONS -> "10.0.0.0/8,*.example.com";
+      case ALLOW_CLIENTS -> "10.0.0.0/8,::1/128";
+      case CONNECT_PORTS -> "443,8443";
       default -> "7";
     };
   }

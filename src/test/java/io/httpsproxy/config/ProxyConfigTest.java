@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +39,13 @@ class ProxyConfigTest {
         .put("clusterPort", 5801)
         .put("clusterPublicHost", "proxy-3.internal")
         .put("eventBusPort", 5901)
-        .put("clusterConfig", "/etc/https-proxy/cluster.xml");
+        .put("clusterConfig", "/etc/https-proxy/cluster.xml")
+        .put("allowDestinations", new JsonArray().add("10.1.0.0/16").add("*.corp.example"))
+        .put("denyDestinations", new JsonArray().add("203.0.113.7/32").add("evil.example"))
+        .put("allowClients", new JsonArray().add("10.0.0.0/8"))
+        .put("connectPorts", new JsonArray().add(443).add(8443))
+        .put("maxTunnels", 5)
+        .put("tunnelIdleTimeout", 12.5);
   }
 
   @Test

@@ -98,7 +98,7 @@ final class JarProcess implements AutoCloseable {
 
   /**
    * The flags every node in these tests gets: the empty config, loopback, a free port, two event
-   * loops and no periodic statistics line in the output.
+   * loops, no periodic statistics line in the output, and loopback upstreams allowed.
    */
   static List<String> nodeArgs(Path workDir, String... extra) {
     List<String> args = new ArrayList<>();
@@ -113,7 +113,9 @@ final class JarProcess implements AutoCloseable {
             "--event-loops",
             "2",
             "--stats-interval",
-            "3600"));
+            "3600",
+            "--allow-destinations",
+            "127.0.0.0/8,localhost"));
     args.addAll(List.of(extra));
     return args;
   }

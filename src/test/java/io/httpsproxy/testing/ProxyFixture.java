@@ -2,6 +2,7 @@ package io.httpsproxy.testing;
 
 import io.httpsproxy.ProxyNode;
 import io.httpsproxy.config.ProxyConfig;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /** Starts a real proxy node in this JVM on an ephemeral loopback port. */
@@ -11,6 +12,8 @@ public final class ProxyFixture {
   /**
    * Test defaults: loopback, a free port, two event loops, short statistics interval off the log,
    * the test CA trusted, and a resolver that never leaves loopback (if {@code dns} is given).
+   * Loopback destinations are refused by default, so these tests open 127.0.0.0/8 and localhost
+   * explicitly; {@code DestinationPolicyTest} proves the defaults refuse them.
    */
   public static JsonObject baseConfig(TestCa ca, TestDns dns) {
     JsonObject j =
@@ -19,7 +22,8 @@ public final class ProxyFixture {
             .put("host", "127.0.0.1")
             .put("eventLoops", 2)
             .put("statsInterval", 3600.0)
-            .put("drainTimeout", 5.0);
+            .put("drainTimeout", 5.0)
+            .put("allowDestinations", new JsonArray().add("127.0.0.0/8").add("localhost"));
     if (ca != null) {
       j.put("caFile", ca.caPem().toString());
     }

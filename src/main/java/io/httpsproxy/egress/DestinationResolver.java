@@ -1,0 +1,106 @@
+package io.httpsproxy.egress;
+
+import inet.ipaddr.IPAddress;
+import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.DestinationPolicy;
+import io.httpsproxy.security.Hosts;
+import io.httpsproxy.security.IpAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one gate between a destination and a connection, used by upstream calls and CONNECT tunnels
+ * alike: canonicalise the host, resolve it ONCE, check every address with the {@link
+ * DestinationPolicy}, and hand back the exact address that was checked. Callers connect to that
+ * address and keep the name for Host, SNI and certificate checks, so a resolver that answers
+ * differently a second time (DNS rebinding) is never asked a second time.
+ *
+ * <p>Resolution uses the Vert.x name resolver ({@code VertxInternal.nameResolver()}): it is the one
+ * the HTTP client would use (dnsServers, hosts file, search domains, cache) and it is asynchronous.
+ * Vert.x 5.0.7 has no public API returning every address of a name: {@code createDnsClient} skips
+ * the hosts file and uses one server only, and {@code InetAddress} would block and ignore
+ * dnsServers.
+ */
+public final class DestinationResolver {
+  private final Vertx vertx;
+  private final DestinationPolicy policy;
+  private final ProxyStats stats;
+
+  public DestinationResolver(Vertx vertx, DestinationPolicy policy, ProxyStats stats) {
+    this.vertx = vertx;
+    this.policy = policy;
+    this.stats = stats;
+  }
+
+  /**
+   * The checked address to connect to, or a failure: BAD_REQUEST (host), UPSTREAM_DNS,
+   * DESTINATION_DENIED (counted by rule here).
+   */
+  public Future<SocketAddress> resolve(String rawHost, int port) {
+    String host;
+    try {
+      host = Hosts.canonical(rawHost);
+    } catch (ProxyException e) {
+      return Future.failedFuture(e);
+    }
+    IPAddress literal = IpAddresses.parseAddress(host);
+    if (literal != null) {
+      // Checked as written: ::ffff:127.0.0.1 stays an IPv6 form, whatever InetAddress makes of it.
+      return decide(host, port, List.of(literal), literal.toInetAddress());
+    }
+    return lookup(host)
+        .compose(
+            addresses -> {
+              List<IPAddress> ips = new ArrayList<>(addresses.size());
+              addresses.forEach(a -> ips.add(IpAddresses.of(a)));
+              return decide(host, port, ips, addresses.get(0));
+            });
+  }
+
+  private Future<SocketAddress> decide(
+      String host, int port, List<IPAddress> checked, InetAddress connectTo) {
+    DestinationPolicy.Denial d = policy.check(host, port, checked);
+    if (d != null) {
+      stats.destinationDenied(d.rule());
+      return Future.failedFuture(new ProxyException(FailureCode.DESTINATION_DENIED, d.message()));
+    }
+    return Future.succeededFuture(
+        SocketAddress.inetSocketAddress(new InetSocketAddress(connectTo, port)));
+  }
+
+  private Future<List<InetAddress>> lookup(String host) {
+    Promise<List<InetAddress>> promise = Promise.promise();
+    ((VertxInternal) vertx)
+        .nameResolver()
+        .resolveAll(
+            host,
+            ar -> {
+              if (ar.failed()) {
+                promise.fail(dnsFailure(host));
+                return;
+              }
+              List<InetAddress> out = new ArrayList<>();
+              ar.result().forEach(isa -> out.add(isa.getAddress()));
+              if (out.isEmpty()) {
+                promise.fail(dnsFailure(host));
+              } else {
+                promise.complete(out);
+              }
+            });
+    return promise.future();
+  }
+
+  private static ProxyException dnsFailure(String host) {
+    return new ProxyException(
+        FailureCode.UPSTREAM_DNS, "upstream host could not be resolved: " + host);
+  }
+}

@@ -1,0 +1,84 @@
+package io.httpsproxy.ingress;
+
+import io.httpsproxy.admission.ConnectionLimiter;
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.TunnelConnector;
+import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.DenyRule;
+import io.httpsproxy.security.Target;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * {@code CONNECT host:port}: a byte pipe, not a request. It is admitted by the connection limit (it
+ * holds its client connection) and by its own cap, {@code maxTunnels}, but never by the request
+ * queue or a worker slot: a tunnel may live for minutes, and queue slots and workers are sized for
+ * calls that end within requestTimeout. Holding one would starve ordinary requests. The upstream
+ * side goes through the same destination gate as every upstream call.
+ */
+final class TunnelHandler {
+  private final ProxyConfig config;
+  private final ProxyStats stats;
+  private final ConnectionLimiter slots;
+  private final TunnelConnector connector;
+
+  TunnelHandler(
+      ProxyConfig config, ProxyStats stats, ConnectionLimiter slots, TunnelConnector connector) {
+    this.config = config;
+    this.stats = stats;
+    this.slots = slots;
+    this.connector = connector;
+  }
+
+  void handle(HttpServerRequest req) {
+    Exchange ex = new Exchange(req, stats);
+    Target target;
+    try {
+      target = Target.parseAuthority(req.uri());
+    } catch (ProxyException e) {
+      ex.fail(e);
+      return;
+    }
+    if (!config.connectPorts().contains(target.port())) {
+      stats.destinationDenied(DenyRule.CONNECT_PORT);
+      ex.fail(
+          new ProxyException(
+              FailureCode.DESTINATION_DENIED,
+              "destination denied by rule 'connectPorts': port "
+                  + target.port()
+                  + " is not open to CONNECT"));
+      return;
+    }
+    if (!slots.tryAcquire()) {
+      ex.fail(new ProxyException(FailureCode.TUNNEL_LIMIT));
+      return;
+    }
+    connector
+        .connect(target)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                slots.release();
+                ex.fail(ar.cause());
+                return;
+              }
+              open(req, ar.result());
+            });
+  }
+
+  /** Vert.x answers 200 itself when the request becomes a socket. */
+  private void open(HttpServerRequest req, NetSocket upstream) {
+    req.toNetSocket()
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                slots.release();
+                upstream.close();
+                return;
+              }
+              new Tunnel(ar.result(), upstream, stats, slots).start(config.tunnelIdleTimeout());
+            });
+  }
+}
