@@ -3,9 +3,11 @@ package io.httpsproxy.ingress;
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.security.Target;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
@@ -30,6 +32,8 @@ public final class IngressVerticle extends VerticleBase {
 
   private final ProxyConfig config;
   private final ProxyStats stats;
+  private final PrometheusMeterRegistry registry;
+  private final Readiness readiness;
   private final ConnectionLimiter limiter;
   private final IntConsumer boundPort;
 
@@ -40,9 +44,16 @@ public final class IngressVerticle extends VerticleBase {
   private Router router;
 
   public IngressVerticle(
-      ProxyConfig config, ProxyStats stats, ConnectionLimiter limiter, IntConsumer boundPort) {
+      ProxyConfig config,
+      ProxyStats stats,
+      PrometheusMeterRegistry registry,
+      Readiness readiness,
+      ConnectionLimiter limiter,
+      IntConsumer boundPort) {
     this.config = config;
     this.stats = stats;
+    this.registry = registry;
+    this.readiness = readiness;
     this.limiter = limiter;
     this.boundPort = boundPort;
   }
@@ -51,7 +62,9 @@ public final class IngressVerticle extends VerticleBase {
   public Future<?> start() {
     EgressClient egress = new EgressClient(vertx, config, stats);
     forward = new ForwardHandler(config, stats, egress);
-    router = AdminRoutes.router(vertx, config, stats, new ApiHandler(config, stats, egress));
+    router =
+        new AdminRoutes(config, stats, registry, readiness)
+            .router(vertx, new ApiHandler(config, stats, egress));
     server =
         vertx
             .createHttpServer(serverOptions())
