@@ -118,12 +118,21 @@ public final class ProxyNode {
    * most {@code drain}).
    */
   public Future<Void> shutdown(Duration drain) {
-    draining.set(true);
+    startDraining();
     List<Future<Void>> drains = new ArrayList<>();
     for (IngressVerticle v : ingresses) {
       drains.add(v.drain(drain));
     }
     return Future.join(drains).transform(ar -> vertx.close());
+  }
+
+  /**
+   * Turns readiness false ({@code /ready} answers 503 "draining") while the node still serves, so
+   * that load balancers stop sending before it stops accepting. {@link #shutdown} starts with it:
+   * from then on the listener is closed, and only in-process callers can still see readiness.
+   */
+  public void startDraining() {
+    draining.set(true);
   }
 
   public int port() {
