@@ -59,7 +59,7 @@ final class UpstreamCall {
     try {
       send(client);
     } catch (RuntimeException e) {
-      LOG.error("upstream call {} failed unexpectedly", req.id(), e);
+      LOG.error("id={} upstream call failed unexpectedly", req.id(), e);
       if (!finished) {
         finish(
             ProxyReply.failed(FailureCode.INTERNAL, null, queueMs, elapsedMs(), settings.node()));
@@ -138,7 +138,7 @@ final class UpstreamCall {
       return;
     }
     ProxyException e = FailureClassifier.classify(ar.cause());
-    LOG.debug("upstream call {} {} failed: {}", req.id(), e.code(), e.getMessage());
+    LOG.debug("id={} upstream call failed: {} {}", req.id(), e.code(), e.getMessage());
     finish(ProxyReply.failed(e.code(), e.getMessage(), queueMs, elapsedMs(), settings.node()));
     if (e.code() == FailureCode.UPSTREAM_BODY_TOO_LARGE) {
       abort();

@@ -65,7 +65,8 @@ final class AdminRoutes {
                 ErrorResponder.toProxyException(
                     ctx.failure() == null
                         ? new ProxyException(FailureCode.INTERNAL)
-                        : ctx.failure()),
+                        : ctx.failure(),
+                    RequestTrace.of(ctx.request()).id()),
                 null));
     return router;
   }

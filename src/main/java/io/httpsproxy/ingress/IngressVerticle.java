@@ -69,6 +69,7 @@ public final class IngressVerticle extends VerticleBase {
         vertx
             .createHttpServer(serverOptions())
             .connectionHandler(this::onConnection)
+            .invalidRequestHandler(IngressVerticle::onInvalidRequest)
             .requestHandler(this::onRequest);
     // A negative port makes all instances share one random port (port 0 means "pick one").
     int port = config.port() == 0 ? -1 : config.port();
@@ -109,9 +110,11 @@ public final class IngressVerticle extends VerticleBase {
         });
   }
 
+  /** The request id goes on the response first, so every answer below carries it. */
   private void onRequest(HttpServerRequest req) {
+    RequestTrace trace = RequestTrace.start(req);
     if (overLimit.contains(req.connection())) {
-      ErrorResponder.send(req, new ProxyException(FailureCode.CONNECTION_LIMIT), null);
+      ErrorResponder.send(req, new ProxyException(FailureCode.CONNECTION_LIMIT), trace.id());
       return;
     }
     if (req.method() == HttpMethod.CONNECT) {
@@ -119,13 +122,19 @@ public final class IngressVerticle extends VerticleBase {
           req,
           new ProxyException(
               FailureCode.METHOD_NOT_ALLOWED, "CONNECT tunnels are not supported yet"),
-          null);
+          trace.id());
       return;
     }
     if (Target.isAbsoluteHttpUrl(req.uri())) {
-      forward.handle(req);
+      forward.handle(req, trace);
       return;
     }
     router.handle(req);
+  }
+
+  /** Requests Netty could not decode (line or headers too long, bad syntax): Vert.x answers. */
+  private static void onInvalidRequest(HttpServerRequest req) {
+    req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, RequestIds.next());
+    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
   }
 }
