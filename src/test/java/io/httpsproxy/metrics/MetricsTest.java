@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -73,11 +74,15 @@ class MetricsTest {
             .put("total", 7);
     assertEquals(expected, stats.getJsonObject("requests"));
     assertEquals(expected, snapshot.getJsonObject("requests"));
+    Map<Outcome, String> statsKey =
+        Map.of(
+            Outcome.SUCCESS, "success",
+            Outcome.ERROR, "errors",
+            Outcome.TIMEOUT, "timeouts",
+            Outcome.REJECTED, "rejected");
     for (Outcome o : Outcome.values()) {
-      String key = o == Outcome.SUCCESS ? "success" : o.name().toLowerCase(Locale.ROOT) + "s";
-      key = o == Outcome.REJECTED ? "rejected" : key;
       assertEquals(
-          stats.getJsonObject("requests").getLong(key),
+          stats.getJsonObject("requests").getLong(statsKey.get(o)),
           (long) prom.value("proxy_requests_total", "outcome", o.name().toLowerCase(Locale.ROOT)),
           o.name());
     }
