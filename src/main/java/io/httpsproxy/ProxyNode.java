@@ -10,64 +10,98 @@ import io.httpsproxy.egress.EgressDispatcherVerticle;
 import io.httpsproxy.egress.UpstreamPool;
 import io.httpsproxy.egress.UpstreamVerticle;
 import io.httpsproxy.ingress.IngressVerticle;
+import io.httpsproxy.metrics.ProxyMeters;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.metrics.StatsReporter;
 import io.httpsproxy.protocol.Addresses;
 import io.httpsproxy.protocol.Codecs;
 import io.httpsproxy.security.DestinationPolicy;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One running proxy node: Vert.x (clustered or not), the upstream workers, the egress dispatcher,
  * the statistics reporter and the ingress servers, deployed in that order so it listens only when
- * it can serve.
+ * it can serve. It owns the node's meter registry (Vert.x, JVM and domain meters, all tagged with
+ * the node id) and its readiness: not ready until every verticle is deployed, and again from the
+ * start of a drain.
+ *
+ * <p>A node has two ids: {@link #nodeId()}, 8 hex digits made before Vert.x starts (it tags every
+ * meter and names the node in answers and logs), and, for addressing on the event bus, the id the
+ * cluster manager gives it ({@link NodeDirectory#selfId()}; the same UUID when not clustered).
  */
 public final class ProxyNode {
   private final Vertx vertx;
   private final ProxyConfig config;
-  private final ProxyStats stats = new ProxyStats();
-  private final NodeDirectory nodes;
   private final String nodeId;
+  private final PrometheusMeterRegistry registry;
+  private final ProxyStats stats;
+  private final NodeDirectory nodes;
   private final ClusterView clusterView;
+  private final Readiness readiness = new Readiness();
+  private final AtomicBoolean deployed = new AtomicBoolean();
+  private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger port = new AtomicInteger();
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
   private EgressDispatcherVerticle dispatcher;
 
-  private ProxyNode(Vertx vertx, ProxyConfig config, NodeDirectory nodes) {
+  private ProxyNode(
+      Vertx vertx,
+      ProxyConfig config,
+      String nodeId,
+      PrometheusMeterRegistry registry,
+      NodeDirectory nodes) {
     this.vertx = vertx;
     this.config = config;
+    this.nodeId = nodeId;
+    this.registry = registry;
     this.nodes = nodes;
-    this.nodeId = nodes.selfId().substring(0, 8);
+    this.stats = new ProxyStats(registry, nodeId);
     this.clusterView = new ClusterView(vertx, stats, nodes.selfId(), nodes::nodes);
+    readiness
+        .add(() -> deployed.get() ? null : "starting")
+        .add(() -> draining.get() ? "draining" : null);
+    ProxyMeters.bind(registry, stats, config, readiness);
   }
 
   public static Future<ProxyNode> start(ProxyConfig config) {
-    VertxOptions options = new VertxOptions().setEventLoopPoolSize(config.eventLoops());
+    String uuid = UUID.randomUUID().toString();
+    String nodeId = uuid.substring(0, 8);
+    VertxOptions options =
+        new VertxOptions()
+            .setEventLoopPoolSize(config.eventLoops())
+            .setMetricsOptions(ProxyMeters.vertxOptions(nodeId));
     if (!config.dnsServerList().isEmpty()) {
       options.setAddressResolverOptions(
           new AddressResolverOptions().setServers(config.dnsServerList()).setQueryTimeout(2_000));
     }
+    // The registry exists before Vert.x, so the node tag is on every meter Vert.x registers.
+    PrometheusMeterRegistry registry = ProxyMeters.newRegistry(nodeId);
+    VertxBuilder builder =
+        Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     if (!config.cluster().enabled()) {
-      return deployOn(
-          Vertx.vertx(options), config, NodeDirectory.single(UUID.randomUUID().toString()));
+      return deployOn(builder.build(), config, nodeId, registry, NodeDirectory.single(uuid));
     }
     HazelcastClusterManager manager = ClusterSetup.clusterManager(config.cluster());
     options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
     Promise<ProxyNode> started = Promise.promise();
-    Vertx.builder()
-        .with(options)
+    builder
         .withClusterManager(manager)
         .buildClustered()
         .onComplete(
@@ -77,13 +111,19 @@ public final class ProxyNode {
                 return;
               }
               Membership.log(manager);
-              deployOn(ar.result(), config, NodeDirectory.clustered(manager)).onComplete(started);
+              deployOn(ar.result(), config, nodeId, registry, NodeDirectory.clustered(manager))
+                  .onComplete(started);
             });
     return started.future();
   }
 
-  private static Future<ProxyNode> deployOn(Vertx vertx, ProxyConfig config, NodeDirectory nodes) {
-    ProxyNode node = new ProxyNode(vertx, config, nodes);
+  private static Future<ProxyNode> deployOn(
+      Vertx vertx,
+      ProxyConfig config,
+      String nodeId,
+      PrometheusMeterRegistry registry,
+      NodeDirectory nodes) {
+    ProxyNode node = new ProxyNode(vertx, config, nodeId, registry, nodes);
     // A failed start answers at once, then closes Vert.x: a close() started from an event loop
     // never completes its own future (its context is gone by then), so nothing waits on it.
     Promise<ProxyNode> started = Promise.promise();
@@ -91,6 +131,7 @@ public final class ProxyNode {
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
+                node.deployed.set(true);
                 started.complete(node);
               } else {
                 started.fail(ar.cause());
@@ -126,13 +167,16 @@ public final class ProxyNode {
                     () -> {
                       IngressVerticle v =
                           new IngressVerticle(
-                              config,
-                              stats,
-                              limiter,
-                              tunnelSlots,
-                              policy,
-                              clusterView,
-                              nodes,
+                              new IngressVerticle.Parts(
+                                  config,
+                                  stats,
+                                  registry,
+                                  readiness,
+                                  limiter,
+                                  tunnelSlots,
+                                  policy,
+                                  clusterView,
+                                  nodes),
                               port::set);
                       ingresses.add(v);
                       return v;
@@ -141,11 +185,13 @@ public final class ProxyNode {
   }
 
   /**
-   * Graceful stop, bounded by {@code drain}: the ingress stops accepting and lets its in-flight
-   * requests finish; then the dispatcher stops taking work (other nodes send theirs elsewhere) and
-   * finishes what it holds; then Vert.x closes and, when clustered, the node leaves the cluster.
+   * Graceful stop, bounded by {@code drain}: readiness goes false at once; the ingress stops
+   * accepting and lets its in-flight requests finish; then the dispatcher stops taking work (other
+   * nodes send theirs elsewhere) and finishes what it holds; then Vert.x closes and, when
+   * clustered, the node leaves the cluster.
    */
   public Future<Void> shutdown(Duration drain) {
+    startDraining();
     long deadline = System.nanoTime() + drain.toNanos();
     List<Future<Void>> drains = new ArrayList<>();
     for (IngressVerticle v : ingresses) {
@@ -157,12 +203,29 @@ public final class ProxyNode {
         .transform(ar -> vertx.close());
   }
 
+  /**
+   * Turns readiness false ({@code /ready} answers 503 "draining") while the node still serves, so
+   * that load balancers stop sending before it stops accepting. {@link #shutdown} starts with it:
+   * from then on the listener is closed, and only in-process callers can still see readiness.
+   */
+  public void startDraining() {
+    draining.set(true);
+  }
+
   public int port() {
     return port.get();
   }
 
   public ProxyStats stats() {
     return stats;
+  }
+
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
   }
 
   public ProxyConfig config() {

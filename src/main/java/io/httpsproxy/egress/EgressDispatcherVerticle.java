@@ -123,6 +123,7 @@ public final class EgressDispatcherVerticle extends VerticleBase {
     }
     inFlight++;
     long queueMs = Math.max(0, System.currentTimeMillis() - p.req.acceptedAtMs());
+    stats.recordQueueWait(queueMs);
     worker.submit(
         p.req,
         queueMs,
@@ -155,6 +156,10 @@ public final class EgressDispatcherVerticle extends VerticleBase {
 
   private void reject(Pending p, FailureCode code) {
     long queueMs = Math.max(0, System.currentTimeMillis() - p.req.acceptedAtMs());
+    if (code != FailureCode.QUEUE_FULL) {
+      // It waited (in the queue or on the event bus) before being refused; QUEUE_FULL never did.
+      stats.recordQueueWait(queueMs);
+    }
     p.msg.reply(ProxyReply.failed(code, null, queueMs, 0, node));
   }
 

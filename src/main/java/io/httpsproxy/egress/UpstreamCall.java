@@ -71,7 +71,7 @@ final class UpstreamCall {
     try {
       send(client);
     } catch (RuntimeException e) {
-      LOG.error("upstream call {} failed unexpectedly", req.id(), e);
+      LOG.error("id={} upstream call failed unexpectedly", req.id(), e);
       if (!finished) {
         finish(
             ProxyReply.failed(FailureCode.INTERNAL, null, queueMs, elapsedMs(), settings.node()));
@@ -180,7 +180,7 @@ final class UpstreamCall {
   }
 
   private void fail(ProxyException e) {
-    LOG.debug("upstream call {} {} failed: {}", req.id(), e.code(), e.getMessage());
+    LOG.debug("id={} upstream call failed: {} {}", req.id(), e.code(), e.getMessage());
     finish(ProxyReply.failed(e.code(), e.getMessage(), queueMs, elapsedMs(), settings.node()));
   }
 

@@ -3,27 +3,54 @@ package io.httpsproxy.ingress;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.List;
 
-/** Origin-form routes: the JSON fetch API and the node's own endpoints. */
+/**
+ * Origin-form routes: the JSON fetch API and the node's own endpoints ({@code /stats}, {@code
+ * /metrics}, {@code /health}, {@code /ready}).
+ */
 final class AdminRoutes {
-  private AdminRoutes() {}
+  private final ProxyConfig config;
+  private final ProxyStats stats;
+  private final PrometheusMeterRegistry registry;
+  private final Readiness readiness;
+  private final ClusterView cluster;
 
-  static Router router(
-      Vertx vertx, ProxyConfig config, ProxyStats stats, ClusterView cluster, ApiHandler api) {
+  AdminRoutes(
+      ProxyConfig config,
+      ProxyStats stats,
+      PrometheusMeterRegistry registry,
+      Readiness readiness,
+      ClusterView cluster) {
+    this.cluster = cluster;
+    this.config = config;
+    this.stats = stats;
+    this.registry = registry;
+    this.readiness = readiness;
+  }
+
+  Router router(Vertx vertx, ApiHandler api) {
     Router router = Router.router(vertx);
     // Router-dispatched requests may have ended before our handler runs: BodyHandler copes.
     router
         .post("/api/v1/fetch")
         .handler(BodyHandler.create(false).setBodyLimit(ApiHandler.bodyLimit(config)))
         .handler(api::handle);
-    router.get("/stats").handler(ctx -> stats(ctx, config, stats, cluster));
+    router.get("/stats").handler(this::stats);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(this::ready);
     router.errorHandler(
         404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
     router.errorHandler(
@@ -45,7 +72,8 @@ final class AdminRoutes {
                 ErrorResponder.toProxyException(
                     ctx.failure() == null
                         ? new ProxyException(FailureCode.INTERNAL)
-                        : ctx.failure()),
+                        : ctx.failure(),
+                    RequestTrace.of(ctx.request()).id()),
                 null));
     return router;
   }
@@ -54,18 +82,10 @@ final class AdminRoutes {
     ErrorResponder.send(ctx.request(), new ProxyException(code, message), null);
   }
 
-  private static void stats(
-      RoutingContext ctx, ProxyConfig config, ProxyStats stats, ClusterView cluster) {
+  private void stats(RoutingContext ctx) {
     String scope = ctx.request().getParam("scope", "node");
     if (scope.equals("cluster")) {
-      cluster
-          .stats()
-          .onSuccess(
-              all ->
-                  ctx.response()
-                      .putHeader("Content-Type", "application/json")
-                      .end(all.encodePrettily()))
-          .onFailure(ctx::fail);
+      cluster.stats().onSuccess(all -> json(ctx, 200, all)).onFailure(ctx::fail);
       return;
     }
     if (!scope.equals("node")) {
@@ -85,6 +105,29 @@ final class AdminRoutes {
                     .put("queueTimeoutMs", config.queueTimeout().toMillis())
                     .put("requestTimeoutMs", config.requestTimeout().toMillis())
                     .put("maxBodyBytes", config.maxBodyBytes()));
-    ctx.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
+    json(ctx, 200, body);
+  }
+
+  /** Liveness: the process answers. Nothing here may depend on upstreams or the cluster. */
+  private void health(RoutingContext ctx) {
+    json(ctx, 200, new JsonObject().put("status", "UP"));
+  }
+
+  /** Readiness: 200, or 503 with every reason the node should not get traffic now. */
+  private void ready(RoutingContext ctx) {
+    List<String> reasons = readiness.reasons();
+    if (reasons.isEmpty()) {
+      json(ctx, 200, new JsonObject().put("status", "UP"));
+      return;
+    }
+    json(ctx, 503, new JsonObject().put("status", "DOWN").put("reasons", new JsonArray(reasons)));
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.encodePrettily());
   }
 }

@@ -34,7 +34,7 @@ final class ApiHandler {
   }
 
   void handle(RoutingContext ctx) {
-    Exchange ex = new Exchange(ctx.request(), stats);
+    Exchange ex = new Exchange(ctx.request(), stats, RequestTrace.of(ctx.request()));
     Future.succeededFuture(ctx.body().buffer())
         .map(raw -> FetchRequest.parse(raw == null ? Buffer.buffer() : raw, config.maxBodyBytes()))
         .compose(f -> egress.send(ex, f.method(), f.target().toUrl(), f.headers(), f.body()))

@@ -73,7 +73,7 @@ final class EgressClient {
             ex.id(),
             method,
             url,
-            headers,
+            ex.trace().forUpstream(headers),
             body,
             ex.acceptedAtMs(),
             ex.acceptedAtMs() + config.queueTimeout().toMillis(),

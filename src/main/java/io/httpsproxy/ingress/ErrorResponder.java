@@ -23,7 +23,7 @@ public final class ErrorResponder {
   private ErrorResponder() {}
 
   /** Maps anything a handler saw to a ProxyException; unexpected ones are bugs and logged. */
-  public static ProxyException toProxyException(Throwable t) {
+  public static ProxyException toProxyException(Throwable t, String requestId) {
     if (t instanceof ProxyException p) {
       return p;
     }
@@ -34,10 +34,14 @@ public final class ErrorResponder {
         default -> new ProxyException(FailureCode.INTERNAL, "worker failed: " + r.getMessage());
       };
     }
-    LOG.error("unexpected failure", t);
+    LOG.error("id={} unexpected failure", requestId, t);
     return new ProxyException(FailureCode.INTERNAL);
   }
 
+  /**
+   * Answers with {@code e}. The request id is normally on the response already (the ingress puts it
+   * there first thing); {@code requestId} may be null then, and a new one is made if it is not.
+   */
   public static void send(HttpServerRequest req, ProxyException e, String requestId) {
     HttpServerResponse resp = req.response();
     if (resp.ended() || resp.closed()) {
@@ -49,6 +53,8 @@ public final class ErrorResponder {
         .putHeader(PROXY_ERROR_HEADER, code.name());
     if (requestId != null) {
       resp.putHeader(REQUEST_ID_HEADER, requestId);
+    } else if (!resp.headers().contains(REQUEST_ID_HEADER)) {
+      resp.putHeader(REQUEST_ID_HEADER, RequestIds.next());
     }
     if (code.retryable()) {
       resp.putHeader("Retry-After", "1");

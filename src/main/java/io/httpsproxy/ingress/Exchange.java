@@ -5,28 +5,38 @@ import io.httpsproxy.protocol.ProxyException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One forwarded request at the ingress, from acceptance to its single answer. Whatever path it
- * takes, it is answered once and recorded once in the statistics.
+ * takes, it is answered once and recorded once in the statistics. Log lines about it carry {@code
+ * id=<request id>} explicitly: SLF4J's MDC is thread-local and a request hops event loops.
  */
 final class Exchange {
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+
   private final HttpServerRequest req;
   private final ProxyStats stats;
-  private final String id = RequestIds.next();
+  private final RequestTrace trace;
   private final long acceptedAtMs = System.currentTimeMillis();
   private final long startNanos = System.nanoTime();
 
   // confined to the ingress verticle's event loop
   private boolean answered;
 
-  Exchange(HttpServerRequest req, ProxyStats stats) {
+  Exchange(HttpServerRequest req, ProxyStats stats, RequestTrace trace) {
     this.req = req;
     this.stats = stats;
+    this.trace = trace;
   }
 
   String id() {
-    return id;
+    return trace.id();
+  }
+
+  RequestTrace trace() {
+    return trace;
   }
 
   long acceptedAtMs() {
@@ -52,7 +62,7 @@ final class Exchange {
     if (resp.closed()) {
       return;
     }
-    resp.putHeader(ErrorResponder.REQUEST_ID_HEADER, id);
+    resp.putHeader(ErrorResponder.REQUEST_ID_HEADER, trace.id());
     writer.accept(resp);
   }
 
@@ -62,8 +72,16 @@ final class Exchange {
       return;
     }
     answered = true;
-    ProxyException e = ErrorResponder.toProxyException(t);
-    stats.recordFailure(e.code(), elapsedMs());
-    ErrorResponder.send(req, e, id);
+    ProxyException e = ErrorResponder.toProxyException(t, trace.id());
+    long ms = elapsedMs();
+    stats.recordFailure(e.code(), ms);
+    LOG.debug(
+        "id={} answered {} {} after {} ms: {}",
+        trace.id(),
+        e.code().status(),
+        e.code(),
+        ms,
+        e.getMessage());
+    ErrorResponder.send(req, e, trace.id());
   }
 }

@@ -29,8 +29,8 @@ final class ForwardHandler {
     this.egress = egress;
   }
 
-  void handle(HttpServerRequest req) {
-    Exchange ex = new Exchange(req, stats);
+  void handle(HttpServerRequest req, RequestTrace trace) {
+    Exchange ex = new Exchange(req, stats, trace);
     Target target;
     try {
       target = Target.parse(req.uri());
@@ -60,6 +60,9 @@ final class ForwardHandler {
       if (h.name().equalsIgnoreCase("content-length")) {
         upstreamLength = h.value();
         continue;
+      }
+      if (h.name().equalsIgnoreCase(ErrorResponder.REQUEST_ID_HEADER)) {
+        continue; // the proxy's own id is already there; two would confuse clients
       }
       resp.headers().add(h.name(), h.value());
     }

@@ -7,11 +7,13 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.DestinationResolver;
 import io.httpsproxy.egress.TunnelConnector;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.security.ClientAcl;
 import io.httpsproxy.security.DestinationPolicy;
 import io.httpsproxy.security.Target;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
@@ -38,13 +40,28 @@ public final class IngressVerticle extends VerticleBase {
   private static final long REFUSED_GRACE_MS = 2_000;
   private static final Logger LOG = LoggerFactory.getLogger(IngressVerticle.class);
 
+  /**
+   * What every ingress instance of a node shares.
+   *
+   * @param limiter the node's connection limit
+   * @param tunnelSlots the node's CONNECT tunnel limit
+   * @param nodes where requests may be sent (this node alone, or the cluster's members)
+   */
+  public record Parts(
+      ProxyConfig config,
+      ProxyStats stats,
+      PrometheusMeterRegistry registry,
+      Readiness readiness,
+      ConnectionLimiter limiter,
+      ConnectionLimiter tunnelSlots,
+      DestinationPolicy policy,
+      ClusterView cluster,
+      NodeDirectory nodes) {}
+
+  private final Parts parts;
   private final ProxyConfig config;
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
-  private final ClusterView cluster;
-  private final NodeDirectory nodes;
-  private final ConnectionLimiter tunnelSlots;
-  private final DestinationPolicy policy;
   private final ClientAcl clients;
   private final IntConsumer boundPort;
 
@@ -58,37 +75,29 @@ public final class IngressVerticle extends VerticleBase {
   private TunnelConnector connector;
   private Router router;
 
-  public IngressVerticle(
-      ProxyConfig config,
-      ProxyStats stats,
-      ConnectionLimiter limiter,
-      ConnectionLimiter tunnelSlots,
-      DestinationPolicy policy,
-      ClusterView cluster,
-      NodeDirectory nodes,
-      IntConsumer boundPort) {
-    this.config = config;
-    this.stats = stats;
-    this.limiter = limiter;
-    this.cluster = cluster;
-    this.nodes = nodes;
-    this.tunnelSlots = tunnelSlots;
-    this.policy = policy;
+  public IngressVerticle(Parts parts, IntConsumer boundPort) {
+    this.parts = parts;
+    this.config = parts.config();
+    this.stats = parts.stats();
+    this.limiter = parts.limiter();
     this.clients = ClientAcl.of(config.allowClients());
     this.boundPort = boundPort;
   }
 
   @Override
   public Future<?> start() {
-    EgressClient egress = new EgressClient(vertx, context, config, stats, nodes);
+    EgressClient egress = new EgressClient(vertx, context, config, stats, parts.nodes());
     forward = new ForwardHandler(config, stats, egress);
+    connector =
+        new TunnelConnector(vertx, config, new DestinationResolver(vertx, parts.policy(), stats));
+    tunnels = new TunnelHandler(config, stats, parts.tunnelSlots(), connector);
     router =
-        AdminRoutes.router(vertx, config, stats, cluster, new ApiHandler(config, stats, egress));
-    connector = new TunnelConnector(vertx, config, new DestinationResolver(vertx, policy, stats));
-    tunnels = new TunnelHandler(config, stats, tunnelSlots, connector);
+        new AdminRoutes(config, stats, parts.registry(), parts.readiness(), parts.cluster())
+            .router(vertx, new ApiHandler(config, stats, egress));
     server =
         vertx
             .createHttpServer(serverOptions())
+            .invalidRequestHandler(IngressVerticle::onInvalidRequest)
             .connectionHandler(this::onConnection)
             .requestHandler(this::onRequest);
     // A negative port makes all instances share one random port (port 0 means "pick one").
@@ -142,20 +151,28 @@ public final class IngressVerticle extends VerticleBase {
     vertx.setTimer(REFUSED_GRACE_MS, id -> conn.close());
   }
 
+  /** The request id goes on the response first, so every answer below carries it. */
   private void onRequest(HttpServerRequest req) {
+    RequestTrace trace = RequestTrace.start(req);
     FailureCode refusal = refused.get(req.connection());
     if (refusal != null) {
-      ErrorResponder.send(req, new ProxyException(refusal), null);
+      ErrorResponder.send(req, new ProxyException(refusal), trace.id());
       return;
     }
     if (req.method() == HttpMethod.CONNECT) {
-      tunnels.handle(req);
+      tunnels.handle(req, trace);
       return;
     }
     if (Target.isAbsoluteHttpUrl(req.uri())) {
-      forward.handle(req);
+      forward.handle(req, trace);
       return;
     }
     router.handle(req);
+  }
+
+  /** Requests Netty could not decode (line or headers too long, bad syntax): Vert.x answers. */
+  private static void onInvalidRequest(HttpServerRequest req) {
+    req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, RequestIds.next());
+    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
   }
 }

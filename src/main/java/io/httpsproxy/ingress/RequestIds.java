@@ -2,13 +2,25 @@ package io.httpsproxy.ingress;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Request ids: 32 hex digits, the shape of a W3C trace id, so they can become one later. */
+/**
+ * Random ids in W3C trace-context shapes: a 32-hex trace id (which is the request id) and a 16-hex
+ * span id, never all zeros (the spec's invalid value).
+ */
 final class RequestIds {
   private RequestIds() {}
 
+  /** A new trace id, 32 lower-case hex digits. */
   static String next() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    return hex(r.nextLong()) + hex(r.nextLong());
+    long hi = r.nextLong();
+    long lo = r.nextLong();
+    return hex(hi) + hex(lo == 0 && hi == 0 ? 1 : lo);
+  }
+
+  /** A new span (parent) id, 16 lower-case hex digits. */
+  static String nextSpan() {
+    long v = ThreadLocalRandom.current().nextLong();
+    return hex(v == 0 ? 1 : v);
   }
 
   private static String hex(long v) {

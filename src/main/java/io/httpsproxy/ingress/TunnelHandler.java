@@ -32,8 +32,8 @@ final class TunnelHandler {
     this.connector = connector;
   }
 
-  void handle(HttpServerRequest req) {
-    Exchange ex = new Exchange(req, stats);
+  void handle(HttpServerRequest req, RequestTrace trace) {
+    Exchange ex = new Exchange(req, stats, trace);
     Target target;
     try {
       target = Target.parseAuthority(req.uri());

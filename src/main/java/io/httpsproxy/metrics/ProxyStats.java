@@ -3,24 +3,30 @@ package io.httpsproxy.metrics;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Outcome;
 import io.httpsproxy.security.DenyRule;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The node's counters: the one source for the periodic log, {@code /stats} and (later) metrics.
- * Written from every event loop, so counters are LongAdders and gauges atomics. A snapshot may
- * straddle a request that is being recorded (tolerated: it shows up in the next one); totals are
- * derived from the outcome counters, so a snapshot always adds up.
+ * The node's counters: the one source for the periodic log, {@code /stats} and {@code /metrics}
+ * ({@link ProxyMeters} binds them as function counters and gauges). Written from every event loop,
+ * so counters are LongAdders and gauges atomics. A snapshot may straddle a request that is being
+ * recorded (tolerated: it shows up in the next one); totals are derived from the outcome counters,
+ * so a snapshot always adds up. Durations go to the registry's timers, whose counts and sums {@code
+ * /stats} reads back.
  */
 public final class ProxyStats {
   private final long startedAtNanos = System.nanoTime();
+  private final String node;
   private final LongAdder[] outcomes = adders(Outcome.values().length);
   private final LongAdder[] failures = adders(FailureCode.values().length);
   private final LongAdder[] upstreamStatusClass = adders(6);
-  private final LongAdder totalTimeMs = new LongAdder();
-  private final LongAdder upstreamCalls = new LongAdder();
-  private final LongAdder upstreamTimeMs = new LongAdder();
+  private final Timer[] requestTimers = new Timer[Outcome.values().length];
+  private final Timer queueWait;
+  private final Timer upstream;
   private final LongAdder connectionsAccepted = new LongAdder();
   private final LongAdder connectionsRejected = new LongAdder();
   private final LongAdder clientsDenied = new LongAdder();
@@ -39,24 +45,38 @@ public final class ProxyStats {
   private long intervalStartTotal;
   private double lastIntervalQps;
 
+  /** Counters of node {@code node}, with timers registered in {@code registry}. */
+  public ProxyStats(MeterRegistry registry, String node) {
+    this.node = node;
+    for (Outcome o : Outcome.values()) {
+      requestTimers[o.ordinal()] = ProxyMeters.requestTimer(registry, o);
+    }
+    this.queueWait = ProxyMeters.queueWaitTimer(registry);
+    this.upstream = ProxyMeters.upstreamTimer(registry);
+  }
+
   /** A request ended with an upstream response. */
   public void recordSuccess(int upstreamStatus, long totalMs) {
     outcomes[Outcome.SUCCESS.ordinal()].increment();
     upstreamStatusClass[Math.min(5, Math.max(0, upstreamStatus / 100))].increment();
-    totalTimeMs.add(totalMs);
+    requestTimers[Outcome.SUCCESS.ordinal()].record(totalMs, TimeUnit.MILLISECONDS);
   }
 
   /** A request ended with an answer of the proxy's own. */
   public void recordFailure(FailureCode code, long totalMs) {
     outcomes[code.outcome().ordinal()].increment();
     failures[code.ordinal()].increment();
-    totalTimeMs.add(totalMs);
+    requestTimers[code.outcome().ordinal()].record(totalMs, TimeUnit.MILLISECONDS);
   }
 
   /** A worker finished an upstream call, whatever its result. */
   public void recordUpstreamCall(long ms) {
-    upstreamCalls.increment();
-    upstreamTimeMs.add(ms);
+    upstream.record(ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** A request left this node's queue: a worker started it, or it was refused after waiting. */
+  public void recordQueueWait(long ms) {
+    queueWait.record(ms, TimeUnit.MILLISECONDS);
   }
 
   public void connectionOpened(boolean accepted) {
@@ -121,6 +141,22 @@ public final class ProxyStats {
     return failures[c.ordinal()].sum();
   }
 
+  long upstreamStatusClass(int hundreds) {
+    return upstreamStatusClass[hundreds].sum();
+  }
+
+  long connectionsAccepted() {
+    return connectionsAccepted.sum();
+  }
+
+  long connectionsRejected() {
+    return connectionsRejected.sum();
+  }
+
+  int activeConnections() {
+    return activeConnections.get();
+  }
+
   public long totalRequests() {
     long sum = 0;
     for (LongAdder a : outcomes) {
@@ -148,12 +184,14 @@ public final class ProxyStats {
     long timeouts = count(Outcome.TIMEOUT);
     long rejected = count(Outcome.REJECTED);
     long total = success + errors + timeouts + rejected;
-    long calls = upstreamCalls.sum();
+    Distribution requests = Distribution.of(requestTimers);
+    Distribution upstreamCalls = Distribution.of(upstream);
     double intervalQps;
     synchronized (intervalLock) {
       intervalQps = lastIntervalQps;
     }
     return new JsonObject()
+        .put("node", node)
         .put("uptimeSeconds", round(uptime))
         .put(
             "requests",
@@ -188,12 +226,18 @@ public final class ProxyStats {
             new JsonObject()
                 .put("overall", round(total / Math.max(uptime, 1e-9)))
                 .put("lastInterval", round(intervalQps)))
-        .put("avgProcessingMs", round(total == 0 ? 0 : (double) totalTimeMs.sum() / total))
+        .put("avgProcessingMs", round(requests.meanMs()))
         .put(
             "upstream",
             new JsonObject()
-                .put("calls", calls)
-                .put("avgMs", round(calls == 0 ? 0 : (double) upstreamTimeMs.sum() / calls)));
+                .put("calls", upstreamCalls.count())
+                .put("avgMs", round(upstreamCalls.meanMs())))
+        .put(
+            "latency",
+            new JsonObject()
+                .put("request", requests.toJson())
+                .put("queueWait", Distribution.of(queueWait).toJson())
+                .put("upstream", upstreamCalls.toJson()));
   }
 
   private JsonObject byType() {

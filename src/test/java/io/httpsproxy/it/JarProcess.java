@@ -100,6 +100,16 @@ final class JarProcess implements AutoCloseable {
    * The flags every node in these tests gets: the empty config, loopback, a free port, two event
    * loops, no periodic statistics line in the output, and loopback upstreams allowed.
    */
+  private static final io.httpsproxy.testing.TestDns DNS = newDns();
+
+  private static io.httpsproxy.testing.TestDns newDns() {
+    try {
+      return new io.httpsproxy.testing.TestDns();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static List<String> nodeArgs(Path workDir, String... extra) {
     List<String> args = new ArrayList<>();
     args.addAll(
@@ -115,7 +125,10 @@ final class JarProcess implements AutoCloseable {
             "--stats-interval",
             "3600",
             "--allow-destinations",
-            "127.0.0.0/8,localhost"));
+            "127.0.0.0/8,localhost",
+            // Names resolve through a loopback test DNS: no query ever leaves the machine.
+            "--dns-servers",
+            DNS.address()));
     args.addAll(List.of(extra));
     return args;
   }

@@ -11,9 +11,10 @@ public final class ProxyFixture {
 
   /**
    * Test defaults: loopback, a free port, two event loops, short statistics interval off the log,
-   * the test CA trusted, and a resolver that never leaves loopback (if {@code dns} is given).
-   * Loopback destinations are refused by default, so these tests open 127.0.0.0/8 and localhost
-   * explicitly; {@code DestinationPolicyTest} proves the defaults refuse them.
+   * the test CA trusted, and a resolver that never leaves loopback ({@code dns}, or a shared one
+   * that knows no name). Loopback destinations are refused by default, so these tests open
+   * 127.0.0.0/8 and localhost explicitly; {@code DestinationPolicyTest} proves the defaults refuse
+   * them.
    */
   public static JsonObject baseConfig(TestCa ca, TestDns dns) {
     JsonObject j =
@@ -27,10 +28,23 @@ public final class ProxyFixture {
     if (ca != null) {
       j.put("caFile", ca.caPem().toString());
     }
-    if (dns != null) {
-      j.put("dnsServers", dns.address());
-    }
+    // Every proxy in the tests resolves through a loopback TestDns (NXDOMAIN for unknown names),
+    // so a test that names a real host can never send a query off the machine.
+    j.put("dnsServers", (dns != null ? dns : sharedDns()).address());
     return j;
+  }
+
+  private static TestDns shared;
+
+  private static synchronized TestDns sharedDns() {
+    if (shared == null) {
+      try {
+        shared = new TestDns();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return shared;
   }
 
   public static ProxyNode start(JsonObject config) {

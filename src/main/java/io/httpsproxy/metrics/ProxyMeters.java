@@ -1,0 +1,172 @@
+package io.httpsproxy.metrics;
+
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.Outcome;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.Match;
+import io.vertx.micrometer.MatchType;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The one place that names meters. Counters and gauges are functions over {@link ProxyStats}, so
+ * {@code /metrics}, {@code /stats} and the periodic log read the same numbers; the timers live in
+ * the registry and {@link ProxyStats} records into them. Every meter carries the common tag {@code
+ * node}; the other tags are small enums (outcome, failure code, status class): never a URL, host or
+ * client.
+ */
+public final class ProxyMeters {
+  public static final String NODE_TAG = "node";
+  public static final String UPSTREAM_POOL = "upstream";
+
+  public static final String REQUESTS = "proxy.requests";
+  public static final String FAILURES = "proxy.failures";
+  public static final String UPSTREAM_RESPONSES = "proxy.upstream.responses";
+  public static final String CONNECTIONS = "proxy.connections";
+  public static final String CONNECTIONS_ACTIVE = "proxy.connections.active";
+  public static final String QUEUE_DEPTH = "proxy.queue.depth";
+  public static final String WORKERS_BUSY = "proxy.workers.busy";
+  public static final String AWAITING_REPLY = "proxy.awaiting.reply";
+  public static final String READY = "proxy.ready";
+  public static final String LIMIT = "proxy.limit";
+  public static final String REQUEST_DURATION = "proxy.request.duration";
+  public static final String QUEUE_WAIT = "proxy.queue.wait";
+  public static final String UPSTREAM_DURATION = "proxy.upstream.duration";
+
+  /**
+   * Histogram buckets of the three timers, in ms: fixed so that nodes aggregate, a queue wait of 0
+   * lands in the first, and requestTimeout/queueTimeout defaults (30 s) stay inside the range.
+   */
+  static final long[] BUCKETS_MS = {
+    1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000
+  };
+
+  private ProxyMeters() {}
+
+  /** A Prometheus registry whose every meter is tagged with the node id. */
+  public static PrometheusMeterRegistry newRegistry(String nodeId) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().commonTags(NODE_TAG, nodeId);
+    return registry;
+  }
+
+  /**
+   * Vert.x's own meters (HTTP server and client, pools, event bus) and the JVM's (memory, GC,
+   * threads, CPU, uptime, class loading). The registry name must be unique per node:
+   * vertx-micrometer keeps registries in a static map by name, and two nodes in one JVM would
+   * otherwise share one. The default labels are kept (method, code, pool type and name, event-bus
+   * side): no remote address or path. But Vert.x names each HTTP client pool after its destination
+   * ({@code pool_name="host:port"}), one series per upstream ever called: those names all become
+   * {@value #UPSTREAM_POOL}, and their meters add up into one.
+   */
+  public static MicrometerMetricsOptions vertxOptions(String nodeId) {
+    return new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setRegistryName("https-proxy-" + nodeId)
+        .addLabelMatch(
+            new Match()
+                .setLabel(Label.POOL_NAME.toString())
+                .setType(MatchType.REGEX)
+                .setValue(".*:[0-9]+")
+                .setAlias(UPSTREAM_POOL));
+  }
+
+  static Timer requestTimer(MeterRegistry registry, Outcome outcome) {
+    return timer(REQUEST_DURATION, "time from acceptance to the answer, by outcome", registry)
+        .tag("outcome", tagValue(outcome))
+        .register(registry);
+  }
+
+  static Timer queueWaitTimer(MeterRegistry registry) {
+    return timer(QUEUE_WAIT, "time from acceptance until a worker started or refused it", registry)
+        .register(registry);
+  }
+
+  static Timer upstreamTimer(MeterRegistry registry) {
+    return timer(UPSTREAM_DURATION, "duration of upstream calls, whatever their result", registry)
+        .register(registry);
+  }
+
+  /** Binds the counters and gauges of {@code stats}, the limits in force and readiness. */
+  public static void bind(
+      MeterRegistry registry, ProxyStats stats, ProxyConfig config, Readiness readiness) {
+    for (Outcome o : Outcome.values()) {
+      FunctionCounter.builder(REQUESTS, stats, s -> s.count(o))
+          .description("requests answered, by outcome")
+          .tag("outcome", tagValue(o))
+          .register(registry);
+    }
+    for (FailureCode c : FailureCode.values()) {
+      FunctionCounter.builder(FAILURES, stats, s -> s.count(c))
+          .description("answers of the proxy's own, by failure code")
+          .tags("code", c.name(), "outcome", tagValue(c.outcome()))
+          .register(registry);
+    }
+    for (int cls = 1; cls <= 5; cls++) {
+      int k = cls;
+      FunctionCounter.builder(UPSTREAM_RESPONSES, stats, s -> s.upstreamStatusClass(k))
+          .description("upstream answers relayed to clients, by status class")
+          .tag("status", k + "xx")
+          .register(registry);
+    }
+    FunctionCounter.builder(CONNECTIONS, stats, ProxyStats::connectionsAccepted)
+        .description("client connections opened, accepted or refused by maxConnections")
+        .tag("result", "accepted")
+        .register(registry);
+    FunctionCounter.builder(CONNECTIONS, stats, ProxyStats::connectionsRejected)
+        .description("client connections opened, accepted or refused by maxConnections")
+        .tag("result", "rejected")
+        .register(registry);
+    gauge(
+        registry, CONNECTIONS_ACTIVE, "open client connections", stats, s -> s.activeConnections());
+    gauge(registry, QUEUE_DEPTH, "requests waiting for a worker", stats, s -> s.queued().get());
+    gauge(registry, WORKERS_BUSY, "upstream calls in flight", stats, s -> s.busyWorkers().get());
+    gauge(
+        registry,
+        AWAITING_REPLY,
+        "requests sent by this node's ingress and not yet answered",
+        stats,
+        s -> s.awaitingReply().get());
+    gauge(registry, READY, "1 when /ready answers 200", readiness, r -> r.ready() ? 1 : 0);
+    limit(registry, "maxConnections", config.maxConnections());
+    limit(registry, "queueSize", config.queueSize());
+    limit(registry, "workers", config.workers());
+  }
+
+  private static Timer.Builder timer(String name, String description, MeterRegistry registry) {
+    Duration[] slos = new Duration[BUCKETS_MS.length];
+    for (int i = 0; i < slos.length; i++) {
+      slos[i] = Duration.ofMillis(BUCKETS_MS[i]);
+    }
+    return Timer.builder(name).description(description).serviceLevelObjectives(slos);
+  }
+
+  private static <T> void gauge(
+      MeterRegistry registry,
+      String name,
+      String description,
+      T obj,
+      java.util.function.ToDoubleFunction<T> f) {
+    Gauge.builder(name, obj, f).description(description).register(registry);
+  }
+
+  private static void limit(MeterRegistry registry, String setting, long value) {
+    Gauge.builder(LIMIT, () -> value)
+        .description("a configured limit, by setting name")
+        .tag("setting", setting)
+        .register(registry);
+  }
+
+  private static String tagValue(Outcome o) {
+    return o.name().toLowerCase(Locale.ROOT);
+  }
+}

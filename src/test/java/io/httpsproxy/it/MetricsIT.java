@@ -1,0 +1,58 @@
+package io.httpsproxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.httpsproxy.testing.PromText;
+import io.httpsproxy.testing.ProxyClient;
+import io.httpsproxy.testing.ProxyClient.Resp;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The shaded jar serves /metrics with Vert.x, JVM and proxy meters, /health and /ready: the
+ * vertx-micrometer service files and the Prometheus classes survive shading.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class MetricsIT {
+
+  @Test
+  void theJarExportsPrometheusMetricsAndAnswersHealthAndReady() {
+    Path dir = JarProcess.workDir();
+    Vertx vertx = Vertx.vertx();
+    try (JarProcess node = JarProcess.start(dir, Map.of(), JarProcess.nodeArgs(dir))) {
+      int port = node.awaitListening(Duration.ofSeconds(15));
+      ProxyClient client = new ProxyClient(vertx, port);
+      try {
+        assertEquals(200, client.local(HttpMethod.GET, "/health", null).await().status());
+        assertEquals(200, client.local(HttpMethod.GET, "/ready", null).await().status());
+        Resp scrape = client.local(HttpMethod.GET, "/metrics", null).await();
+        assertEquals(200, scrape.status());
+        PromText prom = PromText.parse(scrape.body().toString());
+        for (String name :
+            new String[] {
+              "proxy_requests_total",
+              "proxy_queue_wait_seconds_bucket",
+              "vertx_http_server_requests_total",
+              "jvm_memory_used_bytes",
+              "process_uptime_seconds"
+            }) {
+          assertFalse(prom.find(name).isEmpty(), name + " missing\n" + node.log());
+        }
+        assertTrue(prom.value("proxy_requests_total", "outcome", "success") >= 0);
+        assertFalse(node.log().contains("WARN"), node.log());
+      } finally {
+        client.close();
+      }
+    } finally {
+      vertx.close().await();
+    }
+  }
+}
