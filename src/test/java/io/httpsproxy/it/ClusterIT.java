@@ -7,13 +7,10 @@ import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.TestCa;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +18,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -39,54 +34,31 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
-  private static final Pattern JOINED = Pattern.compile("cluster joined: (\\d+) members");
   private static final int REQUESTS = 300;
 
   private static HttpsUpstream upstream;
-  private static final List<JarProcess> nodes = new ArrayList<>();
-  private static final List<Integer> ports = new ArrayList<>();
+  private static LocalCluster cluster;
   private static final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private static long thirdJoinMs;
 
   @BeforeAll
   static void startCluster() throws Exception {
     TestCa ca = TestCa.create("cluster-it");
     upstream = HttpsUpstream.https(ca.issue("localhost"));
-    List<Integer> clusterPorts = List.of(freePort(), freePort(), freePort());
-    String members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
-    for (int i = 0; i < 3; i++) {
-      Path dir = JarProcess.workDir();
-      long t0 = System.nanoTime();
-      JarProcess node =
-          JarProcess.start(
-              dir,
-              Map.of(),
-              JarProcess.nodeArgs(
-                  dir,
-                  "--cluster",
-                  "--cluster-port",
-                  String.valueOf(clusterPorts.get(i)),
-                  "--cluster-members",
-                  members,
-                  "--ca-file",
-                  ca.caPem().toString(),
-                  "--workers",
-                  "16"));
-      nodes.add(node);
-      ports.add(node.awaitListening(Duration.ofSeconds(60)));
-      if (i == 2) {
-        thirdJoinMs = (System.nanoTime() - t0) / 1_000_000;
-        System.out.println(
-            "third node: process start to listening in a 3-node cluster: " + thirdJoinMs + " ms");
-      }
-    }
-    waitFor(() -> clusterStats(0).getInteger("nodeCount") == 3, Duration.ofSeconds(30));
+    cluster = new LocalCluster(3, "--ca-file", ca.caPem().toString(), "--workers", "16");
+    cluster.start(0);
+    cluster.start(1);
+    long thirdJoinMs = cluster.start(2);
+    System.out.println(
+        "third node: process start to listening in a 3-node cluster: " + thirdJoinMs + " ms");
+    cluster.awaitMembers(0, 3, Duration.ofSeconds(30));
   }
 
   @AfterAll
   static void stop() {
-    nodes.forEach(JarProcess::close);
+    if (cluster != null) {
+      cluster.close();
+    }
     if (upstream != null) {
       upstream.close();
     }
@@ -127,10 +99,10 @@ class ClusterIT {
   @Test
   @Order(3)
   void aNodeStoppedWithSigtermLeavesAndTheOthersKeepServing() throws Exception {
-    JarProcess third = nodes.get(2);
+    JarProcess third = cluster.node(2);
     third.sigterm();
     assertEquals(0, third.finish(Duration.ofSeconds(30)).exitCode());
-    waitFor(() -> clusterStats(0).getInteger("nodeCount") == 2, Duration.ofSeconds(15));
+    cluster.awaitMembers(0, 2, Duration.ofSeconds(15));
 
     Map<String, Integer> servedBy = fetchMany(0, 40);
 
@@ -148,7 +120,7 @@ class ClusterIT {
         batch.add(
             http.sendAsync(
                 HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + ports.get(i) + "/api/v1/fetch"))
+                        URI.create("http://127.0.0.1:" + cluster.port(i) + "/api/v1/fetch"))
                     .timeout(Duration.ofSeconds(20))
                     .POST(HttpRequest.BodyPublishers.ofString(body))
                     .build(),
@@ -170,7 +142,7 @@ class ClusterIT {
       HttpResponse<String> r =
           http.send(
               HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + ports.get(i) + "/stats?scope=cluster"))
+                      URI.create("http://127.0.0.1:" + cluster.port(i) + "/stats?scope=cluster"))
                   .timeout(Duration.ofSeconds(10))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
@@ -180,23 +152,6 @@ class ClusterIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
-    }
-  }
-
-  private static void waitFor(BooleanSupplier condition, Duration timeout)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + timeout);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

@@ -221,6 +221,27 @@ final class JarProcess implements AutoCloseable {
     process.toHandle().destroy();
   }
 
+  /** kill -9: the node dies without a word to the cluster. */
+  void sigkill() {
+    process.toHandle().destroyForcibly();
+  }
+
+  /** kill -STOP / -CONT: the node freezes (sockets stay open, nothing answers) and resumes. */
+  void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start();
+      kill.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Waits for the exit; kills the process and fails if it does not exit within {@code timeout}. */
   Finished finish(Duration timeout) {
     boolean exited;

@@ -1,0 +1,121 @@
+package io.httpsproxy.it;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A cluster of real JVMs started from the built jar on 127.0.0.1, each with a fixed Hazelcast port
+ * so that a node can be stopped and started again as the same member.
+ */
+final class LocalCluster implements AutoCloseable {
+  private final List<String> extraArgs;
+  private final List<Integer> clusterPorts = new ArrayList<>();
+  private final String members;
+  private final JarProcess[] nodes;
+  private final int[] ports;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  LocalCluster(int size, String... extraArgs) throws IOException {
+    this.extraArgs = Arrays.asList(extraArgs);
+    for (int i = 0; i < size; i++) {
+      clusterPorts.add(freePort());
+    }
+    this.members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    this.nodes = new JarProcess[size];
+    this.ports = new int[size];
+  }
+
+  /** Starts node {@code i} and returns the milliseconds from process start to listening. */
+  long start(int i) {
+    Path dir = JarProcess.workDir();
+    List<String> args = new ArrayList<>();
+    args.addAll(
+        List.of(
+            "--cluster",
+            "--cluster-port",
+            String.valueOf(clusterPorts.get(i)),
+            "--cluster-members",
+            members));
+    args.addAll(extraArgs);
+    long t0 = System.nanoTime();
+    nodes[i] =
+        JarProcess.start(dir, Map.of(), JarProcess.nodeArgs(dir, args.toArray(String[]::new)));
+    ports[i] = nodes[i].awaitListening(Duration.ofSeconds(60));
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+
+  void startAll() {
+    for (int i = 0; i < nodes.length; i++) {
+      start(i);
+    }
+  }
+
+  JarProcess node(int i) {
+    return nodes[i];
+  }
+
+  int port(int i) {
+    return ports[i];
+  }
+
+  /** The number of members node {@code i} sees, or -1 if it does not answer. */
+  int members(int i) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + ports[i] + "/stats?scope=cluster"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new JsonObject(r.body()).getInteger("nodeCount");
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  void awaitMembers(int i, int expected, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int seen = -1;
+    while (System.nanoTime() < deadline) {
+      seen = members(i);
+      if (seen == expected) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(
+        "node " + i + " saw " + seen + " members, not " + expected + " within " + timeout);
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (JarProcess p : nodes) {
+      if (p != null) {
+        p.close();
+      }
+    }
+  }
+}
