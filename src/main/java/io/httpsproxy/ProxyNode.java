@@ -29,7 +29,9 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -149,7 +151,11 @@ public final class ProxyNode {
     // The port is known only once ingress listens; until then no upstream call can run anyway.
     DestinationPolicy policy =
         DestinationPolicy.of(
-            config.allowDestinations(), config.denyDestinations(), config.host(), port::get);
+            config.allowDestinations(),
+            config.denyDestinations(),
+            config.host(),
+            port::get,
+            clusterPorts());
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     dispatcher =
         new EgressDispatcherVerticle(config, pool, stats, nodeId, Addresses.egress(nodes.selfId()));
@@ -182,6 +188,20 @@ public final class ProxyNode {
                       return v;
                     },
                     perLoop));
+  }
+
+  /** The Hazelcast and event-bus ports this node listens on, when clustered. */
+  private Set<Integer> clusterPorts() {
+    if (!config.cluster().enabled()) {
+      return Set.of();
+    }
+    Set<Integer> ports = new HashSet<>();
+    ports.add(config.cluster().port());
+    int eventBus = config.cluster().eventBusPort();
+    if (eventBus > 0) {
+      ports.add(eventBus);
+    }
+    return ports;
   }
 
   /**

@@ -36,6 +36,7 @@ public final class DestinationPolicy {
   private final List<DestinationRule> allow;
   private final List<DestinationRule> deny;
   private final IntSupplier selfPort;
+  private final Set<Integer> otherOwnPorts;
   private final Set<IPAddress> selfAddresses;
 
   public DestinationPolicy(
@@ -43,16 +44,41 @@ public final class DestinationPolicy {
       List<DestinationRule> deny,
       IntSupplier selfPort,
       Set<IPAddress> selfAddresses) {
+    this(allow, deny, selfPort, Set.of(), selfAddresses);
+  }
+
+  private DestinationPolicy(
+      List<DestinationRule> allow,
+      List<DestinationRule> deny,
+      IntSupplier selfPort,
+      Set<Integer> otherOwnPorts,
+      Set<IPAddress> selfAddresses) {
     this.allow = List.copyOf(allow);
     this.deny = List.copyOf(deny);
     this.selfPort = selfPort;
+    this.otherOwnPorts = Set.copyOf(otherOwnPorts);
     this.selfAddresses = Set.copyOf(selfAddresses);
   }
 
   /** Builds the policy of a node from its config strings (already validated at start-up). */
   public static DestinationPolicy of(
       List<String> allow, List<String> deny, String bindHost, IntSupplier selfPort) {
-    return new DestinationPolicy(rules(allow), rules(deny), selfPort, selfAddresses(bindHost));
+    return of(allow, deny, bindHost, selfPort, Set.of());
+  }
+
+  /**
+   * As above, also refusing the node's other listening ports on its own addresses (the Hazelcast
+   * and event-bus ports of a clustered node), so the proxy cannot be made to talk to its own
+   * cluster.
+   */
+  public static DestinationPolicy of(
+      List<String> allow,
+      List<String> deny,
+      String bindHost,
+      IntSupplier selfPort,
+      Set<Integer> otherOwnPorts) {
+    return new DestinationPolicy(
+        rules(allow), rules(deny), selfPort, otherOwnPorts, selfAddresses(bindHost));
   }
 
   /**
@@ -70,7 +96,7 @@ public final class DestinationPolicy {
       if (deniedByList(a)) {
         return denial(DenyRule.DENY_LIST, "address matches a denyDestinations entry");
       }
-      if (port == selfPort.getAsInt() && isSelf(a)) {
+      if ((port == selfPort.getAsInt() || otherOwnPorts.contains(port)) && isSelf(a)) {
         return denial(DenyRule.PROXY_SELF, "the destination is this proxy");
       }
     }

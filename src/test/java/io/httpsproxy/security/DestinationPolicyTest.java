@@ -124,4 +124,18 @@ class DestinationPolicyTest {
         p.check("x", SELF_PORT, List.of(IpAddresses.parseAddress("192.0.2.10"))).rule());
     assertNull(p.check("x", SELF_PORT + 1, List.of(IpAddresses.parseAddress("127.0.0.1"))));
   }
+
+  @Test
+  void aClusteredNodeAlsoRefusesItsOwnClusterPorts() {
+    DestinationPolicy p =
+        DestinationPolicy.of(
+            List.of("127.0.0.0/8"), List.of(), "127.0.0.1", () -> SELF_PORT, Set.of(5701, 5702));
+
+    for (int port : List.of(5701, 5702)) {
+      assertEquals(
+          DenyRule.PROXY_SELF,
+          p.check("x", port, List.of(IpAddresses.parseAddress("127.0.0.1"))).rule());
+    }
+    assertNull(p.check("x", 5703, List.of(IpAddresses.parseAddress("127.0.0.1"))));
+  }
 }
