@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.TestCa;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,8 +37,6 @@ class ClusterFailoverIT {
 
   private static HttpsUpstream upstream;
   private static LocalCluster cluster;
-  private static final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   static void start() throws Exception {
@@ -62,19 +57,9 @@ class ClusterFailoverIT {
     }
   }
 
-  /**
-   * One JSON API call through node {@code via}; the answer's status and body, or -1 on no answer.
-   */
   private static CompletableFuture<HttpResponse<String>> fetch(
       int via, String method, String path) {
-    String body = new JsonObject().put("url", upstream.url(path)).put("method", method).encode();
-    return http.sendAsync(
-        HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + cluster.port(via) + "/api/v1/fetch"))
-            .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return cluster.fetch(via, method, upstream.url(path));
   }
 
   private static int timesReceived(String uri) {

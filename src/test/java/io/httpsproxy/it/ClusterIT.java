@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.TestCa;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,8 +34,6 @@ class ClusterIT {
 
   private static HttpsUpstream upstream;
   private static LocalCluster cluster;
-  private static final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -113,18 +107,10 @@ class ClusterIT {
   /** Sends {@code n} JSON API requests to node {@code i}, 8 at a time; counts the serving nodes. */
   private static Map<String, Integer> fetchMany(int i, int n) throws Exception {
     Map<String, Integer> servedBy = new TreeMap<>();
-    String body = new JsonObject().put("url", upstream.url("/echo")).encode();
     for (int done = 0; done < n; done += 8) {
       List<CompletableFuture<HttpResponse<String>>> batch = new ArrayList<>();
       for (int k = 0; k < Math.min(8, n - done); k++) {
-        batch.add(
-            http.sendAsync(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + cluster.port(i) + "/api/v1/fetch"))
-                    .timeout(Duration.ofSeconds(20))
-                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString()));
+        batch.add(cluster.fetch(i, "GET", upstream.url("/echo")));
       }
       for (CompletableFuture<HttpResponse<String>> f : batch) {
         HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
@@ -137,21 +123,7 @@ class ClusterIT {
     return servedBy;
   }
 
-  private static JsonObject clusterStats(int i) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + cluster.port(i) + "/stats?scope=cluster"))
-                  .timeout(Duration.ofSeconds(10))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return new JsonObject(r.body());
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+  private static JsonObject clusterStats(int i) throws Exception {
+    return cluster.clusterStats(i);
   }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A cluster of real JVMs started from the built jar on 127.0.0.1, each with a fixed Hazelcast port
@@ -71,18 +72,34 @@ final class LocalCluster implements AutoCloseable {
     return ports[i];
   }
 
+  /** A JSON API call through node {@code via} to {@code url}. */
+  CompletableFuture<HttpResponse<String>> fetch(int via, String method, String url) {
+    String body = new JsonObject().put("url", url).put("method", method).encode();
+    return http.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[via] + "/api/v1/fetch"))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** GET /stats?scope=cluster on node {@code i}. */
+  JsonObject clusterStats(int i) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + ports[i] + "/stats?scope=cluster"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return new JsonObject(r.body());
+  }
+
   /** The number of members node {@code i} sees, or -1 if it does not answer. */
   int members(int i) {
     try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + ports[i] + "/stats?scope=cluster"))
-                  .timeout(Duration.ofSeconds(5))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return new JsonObject(r.body()).getInteger("nodeCount");
-    } catch (IOException e) {
+      return clusterStats(i).getInteger("nodeCount");
+    } catch (IOException | RuntimeException e) {
       return -1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
