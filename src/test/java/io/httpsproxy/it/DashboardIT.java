@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.httpsproxy.testing.BackgroundTraffic;
 import io.httpsproxy.testing.HeadlessChromium;
 import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.ProxyFixture;
@@ -11,8 +12,8 @@ import io.httpsproxy.testing.ProxyHarness;
 import io.httpsproxy.testing.TestCa;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,7 +31,6 @@ class DashboardIT {
   void dashboardShowsLiveNumbersWithoutConsoleErrors() throws Exception {
     assumeTrue(Files.isExecutable(HeadlessChromium.BINARY), "needs the Debian package chromium");
     TestCa ca = TestCa.create("dashboard-it");
-    AtomicBoolean sending = new AtomicBoolean(true);
     try (HttpsUpstream upstream = HttpsUpstream.https(ca.issue("localhost"));
         ProxyHarness proxy =
             ProxyHarness.start(ProxyFixture.baseConfig(ca, null).put("workers", 4));
@@ -39,38 +39,19 @@ class DashboardIT {
       await(() -> chromium.text("#status").startsWith("updated"), chromium);
       assertEquals("0", chromium.text("#total-requests"));
 
-      Thread traffic = new Thread(() -> sendUntilStopped(proxy, upstream, sending), "traffic");
-      traffic.start();
-      try {
+      try (BackgroundTraffic traffic = BackgroundTraffic.start(proxy.client(), upstream, 40)) {
         await(() -> number(chromium.text("#total-requests")) >= 20, chromium);
         long first = number(chromium.text("#total-requests"));
         await(() -> number(chromium.text("#total-requests")) > first, chromium);
         await(() -> chromium.text("#p99").endsWith(" ms"), chromium);
         await(() -> number(chromium.text("#errors")) > 0, chromium);
         assertTrue(Double.parseDouble(chromium.text("#rps")) > 0, chromium.text("#rps"));
-      } finally {
-        sending.set(false);
-        traffic.join(10_000);
       }
       assertEquals("6", chromium.eval("document.querySelectorAll('.charts canvas').length"));
       assertTrue(chromium.text("#readiness").endsWith(" ready"), chromium.text("#readiness"));
       assertTrue(chromium.text("#by-type").contains("UPSTREAM_REFUSED"), chromium.text("#by-type"));
       chromium.screenshot(SCREENSHOT);
-      assertEquals(java.util.List.of(), chromium.errors(), chromium.log());
-    }
-  }
-
-  /** Successes of a few ms, some slower ones, and connection failures (a closed port). */
-  private static void sendUntilStopped(
-      ProxyHarness proxy, HttpsUpstream upstream, AtomicBoolean sending) {
-    int i = 0;
-    while (sending.get()) {
-      String url =
-          i % 10 == 0
-              ? "https://localhost:1/closed"
-              : upstream.url(i % 3 == 0 ? "/delay/40" : "/echo");
-      proxy.client().get(url).await();
-      i++;
+      assertEquals(List.of(), chromium.errors(), chromium.log());
     }
   }
 
