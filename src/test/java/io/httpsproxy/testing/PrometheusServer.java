@@ -93,8 +93,8 @@ public final class PrometheusServer implements AutoCloseable {
         if (get("/-/ready").statusCode() == 200) {
           return;
         }
-      } catch (RuntimeException notYet) {
-        // not listening yet
+      } catch (Exception notYet) {
+        // Not listening yet: await() rethrows the connect failure as it is, a checked exception.
       }
       Thread.sleep(100);
     }
