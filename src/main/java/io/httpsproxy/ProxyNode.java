@@ -75,7 +75,12 @@ public final class ProxyNode {
     this.registry = registry;
     this.nodes = nodes;
     this.stats = new ProxyStats(registry, nodeId);
-    this.clusterView = new ClusterView(vertx, stats, nodes.selfId(), nodes::nodes);
+    this.clusterView =
+        new ClusterView(
+            vertx,
+            () -> stats.snapshot().put("readiness", readiness.toJson()),
+            nodes.selfId(),
+            nodes::nodes);
     readiness
         .add(() -> deployed.get() ? null : "starting")
         .add(() -> draining.get() ? "draining" : null);

@@ -8,6 +8,7 @@ import io.httpsproxy.config.ConfigLoader;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.config.ServeCommand;
 import io.httpsproxy.config.Setting;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,6 +135,52 @@ class ComposeFileTest {
         (List<Map<String, Object>>) service("prometheus").get("ports");
     assertEquals("http://prometheus:" + ports.get(0).get("target"), first.get("url"));
     assertNotNull(service("grafana").get("volumes"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void grafanaProvisionsTheDashboardFromTheMountedDirectory() throws IOException {
+    Map<String, Object> provider =
+        ((List<Map<String, Object>>)
+                ((Map<String, Object>)
+                        new Yaml()
+                            .load(
+                                Files.readString(
+                                    Path.of(
+                                        "conf/grafana/provisioning/dashboards/https-proxy.yml"))))
+                    .get("providers"))
+            .get(0);
+    assertEquals("file", provider.get("type"));
+    String path = (String) ((Map<String, Object>) provider.get("options")).get("path");
+    List<String> mounts = (List<String>) service("grafana").get("volumes");
+    assertTrue(
+        mounts.stream().anyMatch(m -> m.endsWith("conf/grafana/dashboards:" + path + ":ro")),
+        mounts + " should mount conf/grafana/dashboards at " + path);
+    assertTrue(
+        mounts.stream()
+            .anyMatch(m -> m.endsWith("conf/grafana/provisioning:/etc/grafana/provisioning:ro")),
+        mounts.toString());
+
+    Map<String, Object> ds =
+        ((List<Map<String, Object>>)
+                ((Map<String, Object>)
+                        new Yaml()
+                            .load(
+                                Files.readString(
+                                    Path.of(
+                                        "conf/grafana/provisioning/datasources/prometheus.yml"))))
+                    .get("datasources"))
+            .get(0);
+    JsonObject dashboard =
+        new JsonObject(Files.readString(Path.of("conf/grafana/dashboards/https-proxy.json")));
+    assertEquals("https-proxy", dashboard.getString("uid"));
+    for (Object o : dashboard.getJsonArray("panels")) {
+      JsonObject panel = (JsonObject) o;
+      assertEquals(
+          ds.get("uid"),
+          panel.getJsonObject("datasource").getString("uid"),
+          panel.getString("title") + " uses the provisioned datasource");
+    }
   }
 
   @SuppressWarnings("unchecked")

@@ -1,6 +1,5 @@
 package io.httpsproxy.cluster;
 
-import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,20 +13,23 @@ import java.util.function.Supplier;
 
 /**
  * The statistics of every node: each node answers on its own address, and {@link #stats()} asks
- * them all (2 s each at most) and adds the counters up. On a single node it is just that node.
+ * them all (2 s each at most) and adds the counters up. On a single node it is just that node. A
+ * node's answer is its statistics snapshot plus its readiness.
  */
 public final class ClusterView {
   private static final long ASK_TIMEOUT_MS = 2_000;
 
   private final Vertx vertx;
-  private final ProxyStats stats;
+  private final Supplier<JsonObject> snapshot;
   private final String selfId;
   private final Supplier<List<String>> nodeIds;
   private MessageConsumer<JsonObject> consumer;
 
-  public ClusterView(Vertx vertx, ProxyStats stats, String selfId, Supplier<List<String>> nodeIds) {
+  /** {@code snapshot} makes this node's answer: it runs on the event loop, so it must not block. */
+  public ClusterView(
+      Vertx vertx, Supplier<JsonObject> snapshot, String selfId, Supplier<List<String>> nodeIds) {
     this.vertx = vertx;
-    this.stats = stats;
+    this.snapshot = snapshot;
     this.selfId = selfId;
     this.nodeIds = nodeIds;
   }
@@ -36,8 +38,13 @@ public final class ClusterView {
     consumer =
         vertx
             .eventBus()
-            .consumer(Addresses.STATS_PREFIX + selfId, msg -> msg.reply(stats.snapshot()));
+            .consumer(Addresses.STATS_PREFIX + selfId, msg -> msg.reply(snapshot.get()));
     return consumer.completion();
+  }
+
+  /** This node's answer, as the other nodes get it. */
+  public JsonObject self() {
+    return snapshot.get();
   }
 
   public String selfId() {

@@ -18,7 +18,7 @@ import java.util.List;
 
 /**
  * Origin-form routes: the JSON fetch API and the node's own endpoints ({@code /stats}, {@code
- * /metrics}, {@code /health}, {@code /ready}).
+ * /metrics}, {@code /health}, {@code /ready}, {@code /dashboard}).
  */
 final class AdminRoutes {
   private final ProxyConfig config;
@@ -51,6 +51,7 @@ final class AdminRoutes {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/health").handler(this::health);
     router.get("/ready").handler(this::ready);
+    DashboardRoutes.mount(router);
     router.errorHandler(
         404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
     router.errorHandler(
@@ -93,8 +94,8 @@ final class AdminRoutes {
       return;
     }
     JsonObject body =
-        stats
-            .snapshot()
+        cluster
+            .self()
             .put("node", cluster.selfId())
             .put(
                 "limits",

@@ -35,6 +35,9 @@ public final class ProxyMeters {
   public static final String QUEUE_DEPTH = "proxy.queue.depth";
   public static final String WORKERS_BUSY = "proxy.workers.busy";
   public static final String AWAITING_REPLY = "proxy.awaiting.reply";
+  public static final String TUNNELS = "proxy.tunnels";
+  public static final String TUNNELS_ACTIVE = "proxy.tunnels.active";
+  public static final String TUNNEL_BYTES = "proxy.tunnel.bytes";
   public static final String READY = "proxy.ready";
   public static final String LIMIT = "proxy.limit";
   public static final String REQUEST_DURATION = "proxy.request.duration";
@@ -128,6 +131,7 @@ public final class ProxyMeters {
         .register(registry);
     gauge(
         registry, CONNECTIONS_ACTIVE, "open client connections", stats, s -> s.activeConnections());
+    bindTunnels(registry, stats);
     gauge(registry, QUEUE_DEPTH, "requests waiting for a worker", stats, s -> s.queued().get());
     gauge(registry, WORKERS_BUSY, "upstream calls in flight", stats, s -> s.busyWorkers().get());
     gauge(
@@ -140,6 +144,21 @@ public final class ProxyMeters {
     limit(registry, "maxConnections", config.maxConnections());
     limit(registry, "queueSize", config.queueSize());
     limit(registry, "workers", config.workers());
+  }
+
+  private static void bindTunnels(MeterRegistry registry, ProxyStats stats) {
+    FunctionCounter.builder(TUNNELS, stats, ProxyStats::tunnelsOpened)
+        .description("CONNECT tunnels opened")
+        .register(registry);
+    gauge(registry, TUNNELS_ACTIVE, "CONNECT tunnels open", stats, ProxyStats::activeTunnels);
+    FunctionCounter.builder(TUNNEL_BYTES, stats, ProxyStats::tunnelBytesFromClient)
+        .description("bytes relayed through CONNECT tunnels, by direction")
+        .tag("direction", "from_client")
+        .register(registry);
+    FunctionCounter.builder(TUNNEL_BYTES, stats, ProxyStats::tunnelBytesToClient)
+        .description("bytes relayed through CONNECT tunnels, by direction")
+        .tag("direction", "to_client")
+        .register(registry);
   }
 
   private static Timer.Builder timer(String name, String description, MeterRegistry registry) {

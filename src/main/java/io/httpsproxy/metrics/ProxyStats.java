@@ -157,6 +157,22 @@ public final class ProxyStats {
     return activeConnections.get();
   }
 
+  long tunnelsOpened() {
+    return tunnelsOpened.sum();
+  }
+
+  int activeTunnels() {
+    return activeTunnels.get();
+  }
+
+  long tunnelBytesFromClient() {
+    return tunnelBytesFromClient.sum();
+  }
+
+  long tunnelBytesToClient() {
+    return tunnelBytesToClient.sum();
+  }
+
   public long totalRequests() {
     long sum = 0;
     for (LongAdder a : outcomes) {

@@ -1,5 +1,7 @@
 package io.httpsproxy.metrics;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,5 +40,11 @@ public final class Readiness {
 
   public boolean ready() {
     return reasons().isEmpty();
+  }
+
+  /** {"ready": bool, "reasons": [...]}, as shown in {@code /stats} and on the dashboard. */
+  public JsonObject toJson() {
+    List<String> reasons = reasons();
+    return new JsonObject().put("ready", reasons.isEmpty()).put("reasons", new JsonArray(reasons));
   }
 }

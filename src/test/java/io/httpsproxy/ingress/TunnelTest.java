@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpsproxy.testing.HttpsUpstream;
+import io.httpsproxy.testing.PromText;
 import io.httpsproxy.testing.ProxyFixture;
 import io.httpsproxy.testing.ProxyHarness;
 import io.httpsproxy.testing.RawHttp;
@@ -103,6 +104,18 @@ class TunnelTest {
     assertTrue(
         tunnels.getLong("bytesToClient") - statsBefore.getLong("bytesToClient") > 100,
         tunnels.encode());
+    PromText prom =
+        PromText.parse(
+            proxy.client().local(HttpMethod.GET, "/metrics", null).await().body().toString());
+    JsonObject after = proxy.node().stats().snapshot().getJsonObject("tunnels");
+    assertEquals(after.getLong("opened"), (long) prom.value("proxy_tunnels_total"));
+    assertEquals(
+        after.getLong("bytesFromClient"),
+        (long) prom.value("proxy_tunnel_bytes_total", "direction", "from_client"));
+    assertEquals(
+        after.getLong("bytesToClient"),
+        (long) prom.value("proxy_tunnel_bytes_total", "direction", "to_client"));
+    assertEquals(after.getLong("active"), (long) prom.value("proxy_tunnels_active"));
   }
 
   @Test

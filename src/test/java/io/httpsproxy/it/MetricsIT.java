@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The shaded jar serves /metrics with Vert.x, JVM and proxy meters, /health and /ready: the
- * vertx-micrometer service files and the Prometheus classes survive shading.
+ * The shaded jar serves /metrics with Vert.x, JVM and proxy meters, /health, /ready and /dashboard:
+ * the vertx-micrometer service files, the Prometheus classes and the WebJar survive shading.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class MetricsIT {
@@ -33,6 +33,13 @@ class MetricsIT {
       try {
         assertEquals(200, client.local(HttpMethod.GET, "/health", null).await().status());
         assertEquals(200, client.local(HttpMethod.GET, "/ready", null).await().status());
+        // The dashboard's files and the uPlot WebJar survive shading.
+        for (String path :
+            new String[] {
+              "/dashboard", "/dashboard/dashboard.js", "/dashboard/uplot/uPlot.min.css"
+            }) {
+          assertEquals(200, client.local(HttpMethod.GET, path, null).await().status(), path);
+        }
         Resp scrape = client.local(HttpMethod.GET, "/metrics", null).await();
         assertEquals(200, scrape.status());
         PromText prom = PromText.parse(scrape.body().toString());
