@@ -152,7 +152,7 @@ public final class IngressVerticle extends VerticleBase {
       return;
     }
     stats.connectionOpened(true);
-    HeaderTimeout.install(conn, config.headerTimeout(), this::onHeaderTimeout);
+    ConnectionGuard.install(conn, config.headerTimeout(), this::onConnectionGuard);
     conn.closeHandler(
         v -> {
           limiter.release();
@@ -261,8 +261,8 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   /** No complete request head within headerTimeout: 408 and close (on the Netty event loop). */
-  private void onHeaderTimeout(io.netty.channel.ChannelHandlerContext ctx) {
+  private void onConnectionGuard(io.netty.channel.ChannelHandlerContext ctx) {
     stats.recordFailure(FailureCode.HEADER_TIMEOUT, config.headerTimeout().toMillis());
-    HeaderTimeout.answer408(ctx, RequestIds.next());
+    ConnectionGuard.answer408(ctx, RequestIds.next());
   }
 }

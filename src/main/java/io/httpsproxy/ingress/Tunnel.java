@@ -48,7 +48,7 @@ final class Tunnel {
   void start(Duration idleTimeout) {
     stats.tunnelOpened();
     replaceIdleTimeout(client, idleTimeout);
-    HeaderTimeout.remove(client);
+    ConnectionGuard.remove(client);
     pump(client, upstream, true);
     pump(upstream, client, false);
     client.closeHandler(v -> close());

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -20,7 +21,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Slowloris defence: a request's headers must be complete within {@code headerTimeout} of the
+ * Per-connection defences Vert.x has no hook for, as two Netty handlers around the HTTP decoder.
+ *
+ * <p>Malformed body framing (a bad chunk-size line): Netty marks the chunk as failed after the
+ * request head went through; Vert.x would close the connection without an answer. The guard answers
+ * 400 BAD_FRAMING and closes instead; the chunk goes no further, so nothing that follows it on the
+ * connection can reach the upstream.
+ *
+ * <p>Slowloris defence: a request's headers must be complete within {@code headerTimeout} of the
  * connection opening, or of the first byte of the next request on a kept-alive connection; else the
  * client gets 408 and the connection closes. (A connection idle between requests is left to {@code
  * idleTimeout}.) Two Netty handlers share the state: one before the HTTP decoder sees the raw bytes
@@ -28,20 +36,23 @@ import java.util.function.Consumer;
  * Vert.x has no public hook for "headers started"; its pipeline is reached through its connection
  * class, documented by Vert.x as the way to add handlers.
  */
-final class HeaderTimeout {
+final class ConnectionGuard {
   static final String RAW = "proxyHeaderTimeoutRaw";
   static final String DECODED = "proxyHeaderTimeoutDecoded";
 
   private final long timeoutMs;
   private final Consumer<ChannelHandlerContext> onTimeout;
+  private final Runnable onBadFraming;
 
   // confined to the connection's event loop (Netty calls handlers there)
   private ScheduledFuture<?> timer;
   private int inFlight;
 
-  private HeaderTimeout(long timeoutMs, Consumer<ChannelHandlerContext> onTimeout) {
+  private ConnectionGuard(
+      long timeoutMs, Consumer<ChannelHandlerContext> onTimeout, Runnable onBadFraming) {
     this.timeoutMs = timeoutMs;
     this.onTimeout = onTimeout;
+    this.onBadFraming = onBadFraming;
   }
 
   /**
@@ -49,7 +60,10 @@ final class HeaderTimeout {
    * and answers 408 (see {@link ErrorResponder#rawResponse}).
    */
   static void install(
-      HttpConnection conn, Duration timeout, Consumer<ChannelHandlerContext> onTimeout) {
+      HttpConnection conn,
+      Duration timeout,
+      Consumer<ChannelHandlerContext> onTimeout,
+      Runnable onBadFraming) {
     if (!(conn instanceof ConnectionBase base)) {
       return;
     }
@@ -57,7 +71,7 @@ final class HeaderTimeout {
     if (p.get("httpDecoder") == null || p.get("handler") == null) {
       return; // not HTTP/1 (h2c is off; TLS-negotiated h2 is not offered)
     }
-    HeaderTimeout state = new HeaderTimeout(timeout.toMillis(), onTimeout);
+    ConnectionGuard state = new ConnectionGuard(timeout.toMillis(), onTimeout, onBadFraming);
     p.addBefore("httpDecoder", RAW, state.new Raw());
     p.addBefore("handler", DECODED, state.new Decoded());
     state.arm(p.context(DECODED));
@@ -120,6 +134,13 @@ final class HeaderTimeout {
       if (msg instanceof HttpRequest) {
         inFlight++;
         disarm();
+      } else if (msg instanceof HttpContent c && c.decoderResult().isFailure()) {
+        c.release();
+        disarm();
+        ctx.writeAndFlush(ErrorResponder.rawResponse(FailureCode.BAD_FRAMING, RequestIds.next()))
+            .addListener(ChannelFutureListener.CLOSE);
+        onBadFraming.run();
+        return;
       }
       ctx.fireChannelRead(msg);
     }
