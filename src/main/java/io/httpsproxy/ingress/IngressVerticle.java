@@ -152,7 +152,11 @@ public final class IngressVerticle extends VerticleBase {
       return;
     }
     stats.connectionOpened(true);
-    ConnectionGuard.install(conn, config.headerTimeout(), this::onConnectionGuard);
+    ConnectionGuard.install(
+        conn,
+        config.headerTimeout(),
+        this::onHeaderTimeout,
+        () -> LOG.debug("malformed chunk from {}: 400 and closed", remote));
     conn.closeHandler(
         v -> {
           limiter.release();
@@ -261,7 +265,7 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   /** No complete request head within headerTimeout: 408 and close (on the Netty event loop). */
-  private void onConnectionGuard(io.netty.channel.ChannelHandlerContext ctx) {
+  private void onHeaderTimeout(io.netty.channel.ChannelHandlerContext ctx) {
     stats.recordFailure(FailureCode.HEADER_TIMEOUT, config.headerTimeout().toMillis());
     ConnectionGuard.answer408(ctx, RequestIds.next());
   }
