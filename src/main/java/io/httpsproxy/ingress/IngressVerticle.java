@@ -250,8 +250,6 @@ public final class IngressVerticle extends VerticleBase {
    * headers, else 400, always with the connection closed since its framing cannot be trusted.
    */
   private void onInvalidRequest(HttpServerRequest req) {
-    String id = RequestIds.next();
-    req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, id);
     Throwable cause = req.decoderResult().cause();
     FailureCode code = FailureCode.BAD_FRAMING;
     if (cause instanceof TooLongHttpLineException) {
@@ -259,9 +257,14 @@ public final class IngressVerticle extends VerticleBase {
     } else if (cause instanceof TooLongHttpHeaderException) {
       code = FailureCode.HEADERS_TOO_LARGE;
     }
-    stats.recordFailure(code, 0);
-    LOG.debug("id={} invalid request: {} {}", id, code, cause == null ? "" : cause.getMessage());
-    ErrorResponder.send(req, new ProxyException(code), id);
+    SocketAddress remote = req.remoteAddress();
+    AccessGate.Caller caller =
+        new AccessGate.Caller(null, remote == null ? null : remote.hostAddress());
+    RequestTrace trace = new RequestTrace(RequestIds.next(), "00", false);
+    req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, trace.id());
+    LOG.debug(
+        "id={} invalid request: {} {}", trace.id(), code, cause == null ? "" : cause.getMessage());
+    new Exchange(req, stats, trace, caller, parts.accessLog()).fail(new ProxyException(code));
   }
 
   /** No complete request head within headerTimeout: 408 and close (on the Netty event loop). */
