@@ -5,6 +5,7 @@ import io.httpsproxy.config.ConfigException;
 import io.httpsproxy.config.ConfigLoader;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.config.ServeCommand;
+import io.httpsproxy.config.UserCommand;
 import java.io.PrintWriter;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,7 @@ public final class Main {
         "io.vertx.core.logging.SLF4JLogDelegateFactory");
     CommandLine cmd = ServeCommand.create();
     cmd.addSubcommand("client", new ClientCommand());
+    cmd.addSubcommand("user", new UserCommand());
     ParseResult parsed;
     try {
       parsed = cmd.parseArgs(args);
@@ -45,8 +47,8 @@ public final class Main {
       System.exit(0);
     }
     if (parsed.hasSubcommand()) {
-      System.exit(
-          cmd.getSubcommands().get("client").execute(args.length > 1 ? tail(args) : new String[0]));
+      String sub = parsed.subcommand().commandSpec().name();
+      System.exit(cmd.getSubcommands().get(sub).execute(tail(args, sub)));
     }
     ProxyConfig config;
     try {
@@ -108,9 +110,9 @@ public final class Main {
     return 0;
   }
 
-  private static String[] tail(String[] args) {
+  private static String[] tail(String[] args, String sub) {
     int i = 0;
-    while (i < args.length && !args[i].equals("client")) {
+    while (i < args.length && !args[i].equals(sub)) {
       i++;
     }
     String[] rest = new String[Math.max(0, args.length - i - 1)];

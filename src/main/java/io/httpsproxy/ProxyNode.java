@@ -1,14 +1,17 @@
 package io.httpsproxy;
 
 import io.httpsproxy.admission.ConnectionLimiter;
+import io.httpsproxy.admission.RateLimiter;
 import io.httpsproxy.cluster.ClusterSetup;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.Membership;
 import io.httpsproxy.cluster.NodeDirectory;
+import io.httpsproxy.config.CredentialsFile;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.EgressDispatcherVerticle;
 import io.httpsproxy.egress.UpstreamPool;
 import io.httpsproxy.egress.UpstreamVerticle;
+import io.httpsproxy.ingress.AccessLog;
 import io.httpsproxy.ingress.IngressVerticle;
 import io.httpsproxy.metrics.ProxyMeters;
 import io.httpsproxy.metrics.ProxyStats;
@@ -16,6 +19,7 @@ import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.metrics.StatsReporter;
 import io.httpsproxy.protocol.Addresses;
 import io.httpsproxy.protocol.Codecs;
+import io.httpsproxy.security.Authenticator;
 import io.httpsproxy.security.DestinationPolicy;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -27,6 +31,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -162,6 +167,17 @@ public final class ProxyNode {
             port::get,
             clusterPorts());
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
+    // Shared by every ingress instance: one rate limit and one verdict cache per node.
+    Authenticator auth =
+        config.authEnabled()
+            ? Authenticator.of(CredentialsFile.read(Path.of(config.credentialsFile())))
+            : null;
+    RateLimiter rateLimiter =
+        config.rateLimit() > 0
+            ? new RateLimiter(config.rateLimit(), config.effectiveRateBurst())
+            : null;
+    AccessLog.configure(config.accessLog());
+    AccessLog accessLog = new AccessLog(config.accessLogPaths(), nodeId);
     dispatcher =
         new EgressDispatcherVerticle(config, pool, stats, nodeId, Addresses.egress(nodes.selfId()));
     return clusterView
@@ -187,7 +203,10 @@ public final class ProxyNode {
                                   tunnelSlots,
                                   policy,
                                   clusterView,
-                                  nodes),
+                                  nodes,
+                                  auth,
+                                  rateLimiter,
+                                  accessLog),
                               port::set);
                       ingresses.add(v);
                       return v;

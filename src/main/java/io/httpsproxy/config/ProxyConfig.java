@@ -37,6 +37,12 @@ public record ProxyConfig(
     List<Integer> connectPorts,
     int maxTunnels,
     Duration tunnelIdleTimeout,
+    String credentialsFile,
+    int rateLimit,
+    int rateBurst,
+    Duration headerTimeout,
+    String accessLog,
+    boolean accessLogPaths,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -70,6 +76,21 @@ public record ProxyConfig(
   public static final List<Integer> DEFAULT_CONNECT_PORTS = List.of(443);
   public static final int DEFAULT_MAX_TUNNELS = 1000;
   public static final double DEFAULT_TUNNEL_IDLE_TIMEOUT = 300.0;
+
+  /** No file: no authentication (allowClients is then the only gate). */
+  public static final String DEFAULT_CREDENTIALS_FILE = "";
+
+  /** Rate limiting is off unless asked for. */
+  public static final int DEFAULT_RATE_LIMIT = 0;
+
+  /** 0: a burst of one second's worth of requests. */
+  public static final int DEFAULT_RATE_BURST = 0;
+
+  /** Long enough for a slow mobile client, short enough that slowloris holds few connections. */
+  public static final double DEFAULT_HEADER_TIMEOUT = 10.0;
+
+  public static final String DEFAULT_ACCESS_LOG = "stdout";
+  public static final boolean DEFAULT_ACCESS_LOG_PATHS = false;
 
   /** Upper bounds that catch typos (an extra zero) rather than limit real deployments. */
   private static final int MAX_COUNT = 10_000_000;
@@ -112,6 +133,14 @@ public record ProxyConfig(
     }
     checkRange("maxTunnels", maxTunnels, 0, MAX_COUNT);
     checkPositive("tunnelIdleTimeout", tunnelIdleTimeout);
+    credentialsFile = credentialsFile == null ? "" : credentialsFile.trim();
+    if (!credentialsFile.isEmpty()) {
+      CredentialsFile.read(Path.of(credentialsFile));
+    }
+    checkRange("rateLimit", rateLimit, 0, MAX_COUNT);
+    checkRange("rateBurst", rateBurst, 0, MAX_COUNT);
+    checkPositive("headerTimeout", headerTimeout);
+    accessLog = accessLog == null || accessLog.isBlank() ? DEFAULT_ACCESS_LOG : accessLog.trim();
   }
 
   public static ProxyConfig defaults() {
@@ -144,6 +173,12 @@ public record ProxyConfig(
         ConfigChecks.ports(j, "connectPorts", DEFAULT_CONNECT_PORTS),
         integer(j, "maxTunnels", DEFAULT_MAX_TUNNELS),
         seconds(j, "tunnelIdleTimeout", DEFAULT_TUNNEL_IDLE_TIMEOUT),
+        string(j, "credentialsFile", DEFAULT_CREDENTIALS_FILE),
+        integer(j, "rateLimit", DEFAULT_RATE_LIMIT),
+        integer(j, "rateBurst", DEFAULT_RATE_BURST),
+        seconds(j, "headerTimeout", DEFAULT_HEADER_TIMEOUT),
+        string(j, "accessLog", DEFAULT_ACCESS_LOG),
+        bool(j, "accessLogPaths", DEFAULT_ACCESS_LOG_PATHS),
         ClusterConfig.fromJson(j));
   }
 
@@ -172,7 +207,13 @@ public record ProxyConfig(
             .put("allowClients", new JsonArray(new ArrayList<>(allowClients)))
             .put("connectPorts", new JsonArray(new ArrayList<>(connectPorts)))
             .put("maxTunnels", maxTunnels)
-            .put("tunnelIdleTimeout", toSeconds(tunnelIdleTimeout));
+            .put("tunnelIdleTimeout", toSeconds(tunnelIdleTimeout))
+            .put("credentialsFile", credentialsFile)
+            .put("rateLimit", rateLimit)
+            .put("rateBurst", rateBurst)
+            .put("headerTimeout", toSeconds(headerTimeout))
+            .put("accessLog", accessLog)
+            .put("accessLogPaths", accessLogPaths);
     cluster.putInto(json);
     return json;
   }
@@ -190,6 +231,15 @@ public record ProxyConfig(
     return Arrays.stream(dnsServers.split(",")).map(String::trim).toList();
   }
 
+  /** Tokens a client may spend at once: rateBurst, or one second's worth when 0. */
+  public int effectiveRateBurst() {
+    return rateBurst > 0 ? rateBurst : Math.max(1, rateLimit);
+  }
+
+  public boolean authEnabled() {
+    return !credentialsFile.isEmpty();
+  }
+
   public boolean hasCaFile() {
     return !caFile.isEmpty();
   }
@@ -203,6 +253,14 @@ public record ProxyConfig(
       return l.intValue();
     }
     throw ConfigException.invalid(key, v, "an integer");
+  }
+
+  private static boolean bool(JsonObject j, String key, boolean dflt) {
+    Object v = j.getValue(key, dflt);
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw ConfigException.invalid(key, v, "true or false");
   }
 
   private static long longValue(JsonObject j, String key, long dflt) {

@@ -26,7 +26,8 @@ public final class ServeCommand {
         .footer(
             "",
             "Positional arguments (the original order) are the same settings as their flags.",
-            "Subcommand: client URL [METHOD] [server] [port]   (see: client --help)");
+            "Subcommands: client URL [METHOD] [server] [port]   (see: client --help)",
+            "             user add NAME | user token NAME      (see: user --help)");
     spec.mixinStandardHelpOptions(true);
     spec.version("https-proxy 0.1.0");
     for (int i = 0; i < Setting.POSITIONAL.size(); i++) {

@@ -49,7 +49,17 @@ public enum Setting {
   CONNECT_PORTS("connectPorts", Kind.PORT_LIST, "ports CONNECT tunnels may reach"),
   MAX_TUNNELS("maxTunnels", Kind.INT, "open CONNECT tunnels on this node before new ones get 503"),
   TUNNEL_IDLE_TIMEOUT(
-      "tunnelIdleTimeout", Kind.SECONDS, "close a tunnel with no bytes either way after, seconds");
+      "tunnelIdleTimeout", Kind.SECONDS, "close a tunnel with no bytes either way after, seconds"),
+  CREDENTIALS_FILE(
+      "credentialsFile",
+      Kind.STRING,
+      "users and API tokens (see 'user add'); empty = no authentication"),
+  RATE_LIMIT("rateLimit", Kind.INT, "requests per second per user or client address; 0 = off"),
+  RATE_BURST("rateBurst", Kind.INT, "requests a client may send at once; 0 = rateLimit"),
+  HEADER_TIMEOUT(
+      "headerTimeout", Kind.SECONDS, "longest wait for a request's headers, seconds (then 408)"),
+  ACCESS_LOG("accessLog", Kind.STRING, "access log: stdout, off, or a file path"),
+  ACCESS_LOG_PATHS("accessLogPaths", Kind.BOOL, "put URL paths (and queries) in the access log");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].

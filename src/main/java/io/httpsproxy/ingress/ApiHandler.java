@@ -2,18 +2,22 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
+import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.protocol.ProxyReply;
-import io.vertx.core.Future;
+import io.httpsproxy.security.HeaderHygiene;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * {@code POST /api/v1/fetch}: the original client protocol. The answer is 200 with the upstream's
@@ -26,20 +30,43 @@ final class ApiHandler {
   private final ProxyConfig config;
   private final ProxyStats stats;
   private final EgressClient egress;
+  private final AccessLog accessLog;
 
-  ApiHandler(ProxyConfig config, ProxyStats stats, EgressClient egress) {
+  ApiHandler(ProxyConfig config, ProxyStats stats, EgressClient egress, AccessLog accessLog) {
     this.config = config;
     this.stats = stats;
     this.egress = egress;
+    this.accessLog = accessLog;
   }
 
-  void handle(RoutingContext ctx) {
-    Exchange ex = new Exchange(ctx.request(), stats, RequestTrace.of(ctx.request()));
-    Future.succeededFuture(ctx.body().buffer())
-        .map(raw -> FetchRequest.parse(raw == null ? Buffer.buffer() : raw, config.maxBodyBytes()))
-        .compose(f -> egress.send(ex, f.method(), f.target().toUrl(), f.headers(), f.body()))
+  /**
+   * Called by the ingress before the Router, so the caller the gate admitted travels with it. The
+   * client's own Authorization header belongs to the proxy and is never copied anywhere; only the
+   * headers inside the JSON go upstream.
+   */
+  void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
+    Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
+    BodyReader.read(req, bodyLimit(config))
+        .map(
+            raw -> {
+              ex.bytesIn(raw.length());
+              FetchRequest f = FetchRequest.parse(raw, config.maxBodyBytes());
+              ex.target(f.target());
+              if (f.method().equalsIgnoreCase("TRACE")) {
+                throw new ProxyException(
+                    FailureCode.METHOD_NOT_ALLOWED, "TRACE is refused by this proxy");
+              }
+              return f;
+            })
+        .compose(
+            f -> {
+              List<Header> headers = new ArrayList<>(f.headers());
+              headers.add(HeaderHygiene.VIA);
+              return egress.send(ex, f.method(), f.target().toUrl(), headers, f.body());
+            })
         .onSuccess(
             reply -> {
+              ex.reply(reply);
               if (reply.isFailure()) {
                 ex.fail(reply.toException());
               } else {

@@ -2,10 +2,17 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.Authenticator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,13 +66,16 @@ public final class ErrorResponder {
     if (code.retryable()) {
       resp.putHeader("Retry-After", "1");
     }
+    String challenge = challenge(code);
+    if (challenge != null) {
+      resp.putHeader(
+          code == FailureCode.AUTH_REQUIRED ? "WWW-Authenticate" : "Proxy-Authenticate", challenge);
+    }
     boolean close = closesConnection(code);
     if (close) {
       resp.putHeader("Connection", "close");
     }
-    String body =
-        new JsonObject().put("error", code.name()).put("message", e.getMessage()).encode() + "\n";
-    resp.end(body)
+    resp.end(body(e))
         .onComplete(
             ar -> {
               if (close) {
@@ -74,9 +84,54 @@ public final class ErrorResponder {
             });
   }
 
+  /**
+   * The same answer for a connection Vert.x has no request object for (the header timeout), written
+   * as a Netty message through the HTTP encoder; the caller closes the connection.
+   */
+  static FullHttpResponse rawResponse(FailureCode code, String requestId) {
+    byte[] body = body(new ProxyException(code)).getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(code.status()),
+            Unpooled.wrappedBuffer(body));
+    r.headers()
+        .set("Content-Type", "application/json")
+        .set("Content-Length", body.length)
+        .set(PROXY_ERROR_HEADER, code.name())
+        .set(REQUEST_ID_HEADER, requestId)
+        .set("Connection", "close");
+    return r;
+  }
+
+  /** The JSON error body; the message never echoes a credential (no handler puts one there). */
+  private static String body(ProxyException e) {
+    return new JsonObject().put("error", e.code().name()).put("message", e.getMessage()).encode()
+        + "\n";
+  }
+
+  /** RFC 9110 section 11.6.1 and 11.7.1: a 401 or 407 names the scheme and realm to use. */
+  private static String challenge(FailureCode code) {
+    if (code == FailureCode.PROXY_AUTH_REQUIRED) {
+      return "Basic realm=\"" + Authenticator.REALM + "\", charset=\"UTF-8\"";
+    }
+    if (code == FailureCode.AUTH_REQUIRED) {
+      return "Basic realm=\""
+          + Authenticator.REALM
+          + "\", charset=\"UTF-8\", Bearer realm=\""
+          + Authenticator.REALM
+          + "\"";
+    }
+    return null;
+  }
+
   /** After these the connection holds unread or untrusted bytes, or must shed load. */
   private static boolean closesConnection(FailureCode code) {
     return code == FailureCode.REQUEST_BODY_TOO_LARGE
+        || code == FailureCode.BAD_FRAMING
+        || code == FailureCode.URI_TOO_LONG
+        || code == FailureCode.HEADERS_TOO_LARGE
+        || code == FailureCode.HEADER_TIMEOUT
         || code == FailureCode.CONNECTION_LIMIT
         || code == FailureCode.CLIENT_DENIED
         || code == FailureCode.SHUTTING_DOWN;

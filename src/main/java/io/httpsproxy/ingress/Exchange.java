@@ -1,7 +1,10 @@
 package io.httpsproxy.ingress;
 
+import io.httpsproxy.ingress.AccessGate.Caller;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.protocol.ProxyReply;
+import io.httpsproxy.security.Target;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.function.Consumer;
@@ -9,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One forwarded request at the ingress, from acceptance to its single answer. Whatever path it
- * takes, it is answered once and recorded once in the statistics. Log lines about it carry {@code
- * id=<request id>} explicitly: SLF4J's MDC is thread-local and a request hops event loops.
+ * One request at the ingress, from acceptance to its single answer. Whatever path it takes, it is
+ * answered once, recorded once in the statistics and written once to the access log (a tunnel that
+ * opened is logged when it closes). Log lines about it carry {@code id=<request id>} explicitly:
+ * SLF4J's MDC is thread-local and a request hops event loops.
  */
 final class Exchange {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
@@ -19,16 +23,28 @@ final class Exchange {
   private final HttpServerRequest req;
   private final ProxyStats stats;
   private final RequestTrace trace;
+  private final Caller caller;
+  private final AccessLog accessLog;
   private final long acceptedAtMs = System.currentTimeMillis();
   private final long startNanos = System.nanoTime();
 
   // confined to the ingress verticle's event loop
   private boolean answered;
+  private Target target;
+  private long bytesIn;
+  private ProxyReply reply;
 
-  Exchange(HttpServerRequest req, ProxyStats stats, RequestTrace trace) {
+  Exchange(
+      HttpServerRequest req,
+      ProxyStats stats,
+      RequestTrace trace,
+      Caller caller,
+      AccessLog accessLog) {
     this.req = req;
     this.stats = stats;
     this.trace = trace;
+    this.caller = caller;
+    this.accessLog = accessLog;
   }
 
   String id() {
@@ -51,19 +67,37 @@ final class Exchange {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
+  /** For the access log: where the request goes. */
+  void target(Target t) {
+    this.target = t;
+  }
+
+  /** For the access log: the request body's size. */
+  void bytesIn(long n) {
+    this.bytesIn = n;
+  }
+
+  /** For the access log: the worker's reply (timings and node). */
+  void reply(ProxyReply r) {
+    this.reply = r;
+  }
+
   /** Answers with the upstream's response, written by {@code writer}. */
   void respond(int upstreamStatus, Consumer<HttpServerResponse> writer) {
     if (answered) {
       return;
     }
     answered = true;
-    stats.recordSuccess(upstreamStatus, elapsedMs());
+    long ms = elapsedMs();
+    stats.recordSuccess(upstreamStatus, ms);
     HttpServerResponse resp = req.response();
     if (resp.closed()) {
+      log(upstreamStatus, "SUCCESS", 0, ms);
       return;
     }
     resp.putHeader(ErrorResponder.REQUEST_ID_HEADER, trace.id());
     writer.accept(resp);
+    log(upstreamStatus, "SUCCESS", resp.bytesWritten(), ms);
   }
 
   /** Answers with the proxy's own error. */
@@ -83,5 +117,31 @@ final class Exchange {
         ms,
         e.getMessage());
     ErrorResponder.send(req, e, trace.id());
+    log(e.code().status(), e.code().name(), req.response().bytesWritten(), ms);
+  }
+
+  /** A CONNECT tunnel that was open has closed: its one access-log line. */
+  void tunnelClosed(long fromClient, long toClient) {
+    bytesIn = fromClient;
+    log(200, "SUCCESS", toClient, elapsedMs());
+  }
+
+  private void log(int status, String outcome, long bytesOut, long ms) {
+    accessLog.log(
+        new AccessLog.Entry(
+            acceptedAtMs,
+            trace.id(),
+            caller.address(),
+            caller.user(),
+            req.method().name(),
+            target,
+            status,
+            outcome,
+            bytesIn,
+            bytesOut,
+            reply == null ? 0 : reply.queueMs(),
+            reply == null ? 0 : reply.upstreamMs(),
+            ms,
+            reply == null ? null : reply.node()));
   }
 }

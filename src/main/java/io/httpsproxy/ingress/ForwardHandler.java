@@ -22,15 +22,17 @@ final class ForwardHandler {
   private final ProxyConfig config;
   private final ProxyStats stats;
   private final EgressClient egress;
+  private final AccessLog accessLog;
 
-  ForwardHandler(ProxyConfig config, ProxyStats stats, EgressClient egress) {
+  ForwardHandler(ProxyConfig config, ProxyStats stats, EgressClient egress, AccessLog accessLog) {
     this.config = config;
     this.stats = stats;
     this.egress = egress;
+    this.accessLog = accessLog;
   }
 
-  void handle(HttpServerRequest req, RequestTrace trace) {
-    Exchange ex = new Exchange(req, stats, trace);
+  void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
+    Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
     Target target;
     try {
       target = Target.parse(req.uri());
@@ -38,12 +40,29 @@ final class ForwardHandler {
       ex.fail(e);
       return;
     }
-    List<Header> headers = HeaderHygiene.forUpstream(req.headers());
+    ex.target(target);
+    List<Header> headers;
+    try {
+      headers = MaxForwards.apply(req, HeaderHygiene.forUpstream(req.headers()));
+    } catch (ProxyException e) {
+      ex.fail(e);
+      return;
+    }
+    if (headers == null) {
+      ex.respond(200, MaxForwards::answer);
+      return;
+    }
+    headers.add(HeaderHygiene.VIA);
     boolean head = req.method() == HttpMethod.HEAD;
     BodyReader.read(req, config.maxBodyBytes())
-        .compose(body -> egress.send(ex, req.method().name(), target.toUrl(), headers, body))
+        .compose(
+            body -> {
+              ex.bytesIn(body.length());
+              return egress.send(ex, req.method().name(), target.toUrl(), headers, body);
+            })
         .onSuccess(
             reply -> {
+              ex.reply(reply);
               if (reply.isFailure()) {
                 ex.fail(reply.toException());
               } else {
@@ -66,6 +85,7 @@ final class ForwardHandler {
       }
       resp.headers().add(h.name(), h.value());
     }
+    resp.headers().add(HeaderHygiene.VIA.name(), HeaderHygiene.VIA.value());
     if (head) {
       if (upstreamLength != null) {
         resp.putHeader(HttpHeaders.CONTENT_LENGTH, upstreamLength);

@@ -1,6 +1,7 @@
 package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.ConnectionLimiter;
+import io.httpsproxy.admission.RateLimiter;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
@@ -10,10 +11,14 @@ import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.Authenticator;
 import io.httpsproxy.security.ClientAcl;
 import io.httpsproxy.security.DestinationPolicy;
+import io.httpsproxy.security.HeaderHygiene;
 import io.httpsproxy.security.Target;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
@@ -46,6 +51,8 @@ public final class IngressVerticle extends VerticleBase {
    * @param limiter the node's connection limit
    * @param tunnelSlots the node's CONNECT tunnel limit
    * @param nodes where requests may be sent (this node alone, or the cluster's members)
+   * @param auth null when no credentials file is configured
+   * @param rateLimiter null when rateLimit is 0
    */
   public record Parts(
       ProxyConfig config,
@@ -56,7 +63,10 @@ public final class IngressVerticle extends VerticleBase {
       ConnectionLimiter tunnelSlots,
       DestinationPolicy policy,
       ClusterView cluster,
-      NodeDirectory nodes) {}
+      NodeDirectory nodes,
+      Authenticator auth,
+      RateLimiter rateLimiter,
+      AccessLog accessLog) {}
 
   private final Parts parts;
   private final ProxyConfig config;
@@ -74,6 +84,8 @@ public final class IngressVerticle extends VerticleBase {
   private TunnelHandler tunnels;
   private TunnelConnector connector;
   private Router router;
+  private ApiHandler api;
+  private AccessGate gate;
 
   public IngressVerticle(Parts parts, IntConsumer boundPort) {
     this.parts = parts;
@@ -87,17 +99,20 @@ public final class IngressVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     EgressClient egress = new EgressClient(vertx, context, config, stats, parts.nodes());
-    forward = new ForwardHandler(config, stats, egress);
+    AccessLog accessLog = parts.accessLog();
+    forward = new ForwardHandler(config, stats, egress, accessLog);
     connector =
         new TunnelConnector(vertx, config, new DestinationResolver(vertx, parts.policy(), stats));
-    tunnels = new TunnelHandler(config, stats, parts.tunnelSlots(), connector);
+    tunnels = new TunnelHandler(config, stats, parts.tunnelSlots(), connector, accessLog);
+    api = new ApiHandler(config, stats, egress, accessLog);
+    gate = new AccessGate(vertx, parts.auth(), parts.rateLimiter());
     router =
         new AdminRoutes(config, stats, parts.registry(), parts.readiness(), parts.cluster())
-            .router(vertx, new ApiHandler(config, stats, egress));
+            .router(vertx);
     server =
         vertx
             .createHttpServer(serverOptions())
-            .invalidRequestHandler(IngressVerticle::onInvalidRequest)
+            .invalidRequestHandler(this::onInvalidRequest)
             .connectionHandler(this::onConnection)
             .requestHandler(this::onRequest);
     // A negative port makes all instances share one random port (port 0 means "pick one").
@@ -137,6 +152,11 @@ public final class IngressVerticle extends VerticleBase {
       return;
     }
     stats.connectionOpened(true);
+    ConnectionGuard.install(
+        conn,
+        config.headerTimeout(),
+        this::onHeaderTimeout,
+        () -> LOG.debug("malformed chunk from {}: 400 and closed", remote));
     conn.closeHandler(
         v -> {
           limiter.release();
@@ -151,7 +171,12 @@ public final class IngressVerticle extends VerticleBase {
     vertx.setTimer(REFUSED_GRACE_MS, id -> conn.close());
   }
 
-  /** The request id goes on the response first, so every answer below carries it. */
+  /**
+   * The request id goes on the response first, so every answer below carries it. Then the one gate
+   * for every kind of request: authentication and the rate limit (after the client ACL, which
+   * refused at connect time). A gate that must run PBKDF2 answers later: the request is paused
+   * meanwhile so that no body byte is lost.
+   */
   private void onRequest(HttpServerRequest req) {
     RequestTrace trace = RequestTrace.start(req);
     FailureCode refusal = refused.get(req.connection());
@@ -159,20 +184,92 @@ public final class IngressVerticle extends VerticleBase {
       ErrorResponder.send(req, new ProxyException(refusal), trace.id());
       return;
     }
-    if (req.method() == HttpMethod.CONNECT) {
-      tunnels.handle(req, trace);
+    AccessGate.Kind kind = kindOf(req);
+    SocketAddress remote = req.remoteAddress();
+    Future<AccessGate.Caller> admitted =
+        gate.admit(req, kind, remote == null ? null : remote.hostAddress());
+    if (admitted.isComplete()) {
+      dispatch(req, trace, kind, admitted);
       return;
     }
-    if (Target.isAbsoluteHttpUrl(req.uri())) {
-      forward.handle(req, trace);
-      return;
-    }
-    router.handle(req);
+    req.pause();
+    admitted.onComplete(
+        ar -> {
+          dispatch(req, trace, kind, ar);
+          req.resume();
+        });
   }
 
-  /** Requests Netty could not decode (line or headers too long, bad syntax): Vert.x answers. */
-  private static void onInvalidRequest(HttpServerRequest req) {
-    req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, RequestIds.next());
-    HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(req);
+  private void dispatch(
+      HttpServerRequest req,
+      RequestTrace trace,
+      AccessGate.Kind kind,
+      io.vertx.core.AsyncResult<AccessGate.Caller> admitted) {
+    if (admitted.failed()) {
+      SocketAddress remote = req.remoteAddress();
+      AccessGate.Caller anonymous =
+          new AccessGate.Caller(null, remote == null ? null : remote.hostAddress());
+      new Exchange(req, stats, trace, anonymous, parts.accessLog()).fail(admitted.cause());
+      return;
+    }
+    AccessGate.Caller caller = admitted.result();
+    if (kind == AccessGate.Kind.PROXY && HeaderHygiene.hasLooped(req.headers())) {
+      new Exchange(req, stats, trace, caller, parts.accessLog())
+          .fail(new ProxyException(FailureCode.LOOP_DETECTED));
+      return;
+    }
+    if (req.method() == HttpMethod.CONNECT) {
+      tunnels.handle(req, trace, caller);
+    } else if (kind == AccessGate.Kind.PROXY) {
+      forward.handle(req, trace, caller);
+    } else if (kind == AccessGate.Kind.API && req.method() == HttpMethod.POST) {
+      api.handle(req, trace, caller);
+    } else {
+      router.handle(req);
+    }
+  }
+
+  private static AccessGate.Kind kindOf(HttpServerRequest req) {
+    if (req.method() == HttpMethod.CONNECT || Target.isAbsoluteHttpUrl(req.uri())) {
+      return AccessGate.Kind.PROXY;
+    }
+    String path = req.path() == null ? "" : req.path();
+    if (path.equals(AdminRoutes.API_PATH)) {
+      return AccessGate.Kind.API;
+    }
+    if (path.equals("/health") || path.equals("/ready")) {
+      return AccessGate.Kind.ADMIN_OPEN;
+    }
+    return AccessGate.Kind.ADMIN_PROTECTED;
+  }
+
+  /**
+   * Requests Netty could not decode. Netty 4.2.18 itself refuses Content-Length with
+   * Transfer-Encoding, repeated or malformed Content-Length, bad chunk sizes and header syntax, and
+   * marks the request invalid; the answer is ours: 414 for a long request line, 431 for large
+   * headers, else 400, always with the connection closed since its framing cannot be trusted.
+   */
+  private void onInvalidRequest(HttpServerRequest req) {
+    Throwable cause = req.decoderResult().cause();
+    FailureCode code = FailureCode.BAD_FRAMING;
+    if (cause instanceof TooLongHttpLineException) {
+      code = FailureCode.URI_TOO_LONG;
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      code = FailureCode.HEADERS_TOO_LARGE;
+    }
+    SocketAddress remote = req.remoteAddress();
+    AccessGate.Caller caller =
+        new AccessGate.Caller(null, remote == null ? null : remote.hostAddress());
+    RequestTrace trace = new RequestTrace(RequestIds.next(), "00", false);
+    req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, trace.id());
+    LOG.debug(
+        "id={} invalid request: {} {}", trace.id(), code, cause == null ? "" : cause.getMessage());
+    new Exchange(req, stats, trace, caller, parts.accessLog()).fail(new ProxyException(code));
+  }
+
+  /** No complete request head within headerTimeout: 408 and close (on the Netty event loop). */
+  private void onHeaderTimeout(io.netty.channel.ChannelHandlerContext ctx) {
+    stats.recordFailure(FailureCode.HEADER_TIMEOUT, config.headerTimeout().toMillis());
+    ConnectionGuard.answer408(ctx, RequestIds.next());
   }
 }

@@ -20,20 +20,35 @@ final class Tunnel {
   private final NetSocket upstream;
   private final ProxyStats stats;
   private final ConnectionLimiter slots;
+  private final LongBiConsumer onClosed;
 
   // confined to the ingress verticle's event loop (both sockets live on it)
   private boolean closed;
+  private long fromClient;
+  private long toClient;
 
-  Tunnel(NetSocket client, NetSocket upstream, ProxyStats stats, ConnectionLimiter slots) {
+  /** Told the bytes each way once, when the tunnel closes (for the access log). */
+  interface LongBiConsumer {
+    void accept(long fromClient, long toClient);
+  }
+
+  Tunnel(
+      NetSocket client,
+      NetSocket upstream,
+      ProxyStats stats,
+      ConnectionLimiter slots,
+      LongBiConsumer onClosed) {
     this.client = client;
     this.upstream = upstream;
     this.stats = stats;
     this.slots = slots;
+    this.onClosed = onClosed;
   }
 
   void start(Duration idleTimeout) {
     stats.tunnelOpened();
     replaceIdleTimeout(client, idleTimeout);
+    ConnectionGuard.remove(client);
     pump(client, upstream, true);
     pump(upstream, client, false);
     client.closeHandler(v -> close());
@@ -47,8 +62,10 @@ final class Tunnel {
         buf -> {
           if (fromClient) {
             stats.tunnelBytes(buf.length(), 0);
+            this.fromClient += buf.length();
           } else {
             stats.tunnelBytes(0, buf.length());
+            this.toClient += buf.length();
           }
           to.write(buf);
           if (to.writeQueueFull()) {
@@ -68,6 +85,7 @@ final class Tunnel {
     slots.release();
     client.close();
     upstream.close();
+    onClosed.accept(fromClient, toClient);
   }
 
   /**

@@ -23,17 +23,23 @@ final class TunnelHandler {
   private final ProxyStats stats;
   private final ConnectionLimiter slots;
   private final TunnelConnector connector;
+  private final AccessLog accessLog;
 
   TunnelHandler(
-      ProxyConfig config, ProxyStats stats, ConnectionLimiter slots, TunnelConnector connector) {
+      ProxyConfig config,
+      ProxyStats stats,
+      ConnectionLimiter slots,
+      TunnelConnector connector,
+      AccessLog accessLog) {
     this.config = config;
     this.stats = stats;
     this.slots = slots;
     this.connector = connector;
+    this.accessLog = accessLog;
   }
 
-  void handle(HttpServerRequest req, RequestTrace trace) {
-    Exchange ex = new Exchange(req, stats, trace);
+  void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
+    Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
     Target target;
     try {
       target = Target.parseAuthority(req.uri());
@@ -41,6 +47,7 @@ final class TunnelHandler {
       ex.fail(e);
       return;
     }
+    ex.target(target);
     if (!config.connectPorts().contains(target.port())) {
       stats.destinationDenied(DenyRule.CONNECT_PORT);
       ex.fail(
@@ -64,13 +71,14 @@ final class TunnelHandler {
                 ex.fail(ar.cause());
                 return;
               }
-              open(req, ar.result());
+              open(ex, ar.result());
             });
   }
 
   /** Vert.x answers 200 itself when the request becomes a socket. */
-  private void open(HttpServerRequest req, NetSocket upstream) {
-    req.toNetSocket()
+  private void open(Exchange ex, NetSocket upstream) {
+    ex.request()
+        .toNetSocket()
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -78,7 +86,8 @@ final class TunnelHandler {
                 upstream.close();
                 return;
               }
-              new Tunnel(ar.result(), upstream, stats, slots).start(config.tunnelIdleTimeout());
+              new Tunnel(ar.result(), upstream, stats, slots, ex::tunnelClosed)
+                  .start(config.tunnelIdleTimeout());
             });
   }
 }

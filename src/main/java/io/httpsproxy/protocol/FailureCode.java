@@ -26,7 +26,15 @@ public enum FailureCode {
   UPSTREAM_ERROR(502, Outcome.ERROR, "upstream call failed"),
   NODE_LOST(502, Outcome.ERROR, "the node serving the request left the cluster"),
   NO_REPLY(504, Outcome.TIMEOUT, "the worker never answered"),
-  INTERNAL(500, Outcome.ERROR, "internal proxy error");
+  INTERNAL(500, Outcome.ERROR, "internal proxy error"),
+  PROXY_AUTH_REQUIRED(407, Outcome.ERROR, "proxy authentication required (Proxy-Authorization)"),
+  AUTH_REQUIRED(401, Outcome.ERROR, "authentication required (Authorization: Basic or Bearer)"),
+  RATE_LIMITED(429, Outcome.REJECTED, "too many requests from this client (rateLimit)"),
+  HEADER_TIMEOUT(408, Outcome.TIMEOUT, "request headers not received within headerTimeout"),
+  URI_TOO_LONG(414, Outcome.ERROR, "request line exceeds maxInitialLineLength"),
+  HEADERS_TOO_LARGE(431, Outcome.ERROR, "request headers exceed maxHeaderSize"),
+  BAD_FRAMING(400, Outcome.ERROR, "malformed message framing; the connection is closed"),
+  LOOP_DETECTED(508, Outcome.ERROR, "the request already passed through this proxy (Via)");
 
   private final int status;
   private final Outcome outcome;
@@ -57,6 +65,7 @@ public enum FailureCode {
         || this == TUNNEL_LIMIT
         || this == QUEUE_TIMEOUT
         || this == SHUTTING_DOWN
-        || this == NO_WORKERS;
+        || this == NO_WORKERS
+        || this == RATE_LIMITED;
   }
 }

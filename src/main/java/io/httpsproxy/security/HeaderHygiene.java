@@ -30,7 +30,29 @@ public final class HeaderHygiene {
   private static final Set<String> REGENERATED_ON_REQUEST =
       Set.of("host", "content-length", "expect");
 
+  /**
+   * The name the proxy gives itself in {@code Via} (RFC 9110 section 7.6.3 allows a pseudonym): the
+   * same on every node, so that no host name leaks and a request that comes back through any node
+   * of the cluster is recognised as a loop.
+   */
+  public static final String VIA_PSEUDONYM = "https-proxy";
+
+  public static final Header VIA = new Header("Via", "1.1 " + VIA_PSEUDONYM);
+
   private HeaderHygiene() {}
+
+  /** True when a {@code Via} entry names this proxy: the request has been here before. */
+  public static boolean hasLooped(MultiMap headers) {
+    for (String value : headers.getAll("via")) {
+      for (String entry : value.split(",")) {
+        String[] parts = entry.trim().split("[ \\t]+");
+        if (parts.length >= 2 && parts[1].equalsIgnoreCase(VIA_PSEUDONYM)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
 
   /** End-to-end headers of a client request, ready to send upstream. */
   public static List<Header> forUpstream(MultiMap headers) {

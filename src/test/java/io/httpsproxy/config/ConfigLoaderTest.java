@@ -650,6 +650,10 @@ class ConfigLoaderTest {
       case ALLOW_DESTINATIONS, DENY_DESTINATIONS -> "10.0.0.0/8,*.example.com";
       case ALLOW_CLIENTS -> "10.0.0.0/8,::1/128";
       case CONNECT_PORTS -> "443,8443";
+      case CREDENTIALS_FILE -> "";
+      case HEADER_TIMEOUT -> "2.5";
+      case ACCESS_LOG -> "off";
+      case ACCESS_LOG_PATHS -> "true";
       default -> "7";
     };
   }

@@ -45,7 +45,13 @@ class ProxyConfigTest {
         .put("allowClients", new JsonArray().add("10.0.0.0/8"))
         .put("connectPorts", new JsonArray().add(443).add(8443))
         .put("maxTunnels", 5)
-        .put("tunnelIdleTimeout", 12.5);
+        .put("tunnelIdleTimeout", 12.5)
+        .put("credentialsFile", "")
+        .put("rateLimit", 20)
+        .put("rateBurst", 40)
+        .put("headerTimeout", 3.5)
+        .put("accessLog", "off")
+        .put("accessLogPaths", true);
   }
 
   @Test

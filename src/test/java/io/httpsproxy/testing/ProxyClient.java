@@ -72,6 +72,18 @@ public final class ProxyClient {
         body);
   }
 
+  /** A request to one of the proxy's own routes, with headers (e.g. Authorization). */
+  public Future<Resp> local(HttpMethod method, String path, MultiMap headers, Buffer body) {
+    return send(
+        new RequestOptions()
+            .setMethod(method)
+            .setHost("127.0.0.1")
+            .setPort(proxyPort)
+            .setURI(path)
+            .setHeaders(headers),
+        body);
+  }
+
   public Future<Resp> fetch(JsonObject request) {
     return local(HttpMethod.POST, "/api/v1/fetch", request.toBuffer());
   }

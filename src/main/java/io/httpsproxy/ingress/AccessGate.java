@@ -1,0 +1,110 @@
+package io.httpsproxy.ingress;
+
+import io.httpsproxy.admission.RateLimiter;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.Authenticator;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Optional;
+
+/**
+ * Who is calling, and may they: authentication (when a credentials file is configured), then the
+ * per-client rate limit. Runs once per request in {@link IngressVerticle} after the client ACL and
+ * before dispatch, so CONNECT, forward and API requests pass the same gate.
+ *
+ * <ul>
+ *   <li>Proxy requests (CONNECT, absolute form): {@code Proxy-Authorization: Basic}, else 407.
+ *   <li>The JSON API: {@code Authorization: Basic} or {@code Bearer}, else 401.
+ *   <li>{@code /health}, {@code /ready}: open. {@code /stats}, {@code /metrics}: open to loopback
+ *       clients, else authenticated like the API.
+ * </ul>
+ */
+final class AccessGate {
+  /** What kind of request is at the gate; decides the header, the status and the rate limit. */
+  enum Kind {
+    PROXY,
+    API,
+    ADMIN_OPEN,
+    ADMIN_PROTECTED
+  }
+
+  /** Who called; {@code user} is null when no authentication was needed. */
+  record Caller(String user, String address) {}
+
+  private final Vertx vertx;
+  private final Authenticator auth;
+  private final RateLimiter limiter;
+
+  /** {@code auth} and {@code limiter} are null when their feature is off. */
+  AccessGate(Vertx vertx, Authenticator auth, RateLimiter limiter) {
+    this.vertx = vertx;
+    this.auth = auth;
+    this.limiter = limiter;
+  }
+
+  /** The caller, or a failed future with the answer to give (401, 407, 429). */
+  Future<Caller> admit(HttpServerRequest req, Kind kind, String address) {
+    boolean needsAuth =
+        auth != null
+            && (kind == Kind.PROXY
+                || kind == Kind.API
+                || (kind == Kind.ADMIN_PROTECTED && !isLoopback(address)));
+    Future<String> user = needsAuth ? authenticate(req, kind) : Future.succeededFuture(null);
+    if (limiter == null || kind == Kind.ADMIN_OPEN || kind == Kind.ADMIN_PROTECTED) {
+      return user.map(u -> new Caller(u, address));
+    }
+    return user.compose(
+        u -> {
+          String key = u != null ? "user:" + u : "addr:" + address;
+          if (!limiter.tryAcquire(key)) {
+            return Future.failedFuture(new ProxyException(FailureCode.RATE_LIMITED));
+          }
+          return Future.succeededFuture(new Caller(u, address));
+        });
+  }
+
+  private Future<String> authenticate(HttpServerRequest req, Kind kind) {
+    boolean proxy = kind == Kind.PROXY;
+    FailureCode refused = proxy ? FailureCode.PROXY_AUTH_REQUIRED : FailureCode.AUTH_REQUIRED;
+    String header = req.getHeader(proxy ? "Proxy-Authorization" : "Authorization");
+    if (header == null) {
+      return Future.failedFuture(new ProxyException(refused));
+    }
+    String value = header.trim();
+    if (!proxy && startsWithIgnoreCase(value, "Bearer ")) {
+      return result(auth.verifyBearer(value.substring(7).trim()), refused);
+    }
+    if (!startsWithIgnoreCase(value, "Basic ")) {
+      return Future.failedFuture(new ProxyException(refused, "unsupported authorization scheme"));
+    }
+    String basic = value.substring(6);
+    Optional<Optional<String>> cached = auth.cachedBasic(basic);
+    if (cached.isPresent()) {
+      return result(cached.get(), refused);
+    }
+    // PBKDF2 takes hundreds of ms: on a worker thread, never on the event loop. Unordered, so
+    // checks of different clients run in parallel up to the worker pool's size.
+    return vertx
+        .executeBlocking(() -> auth.verifyBasic(basic), false)
+        .compose(u -> result(u, refused));
+  }
+
+  private static Future<String> result(Optional<String> user, FailureCode refused) {
+    return user.map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(new ProxyException(refused, "invalid credentials")));
+  }
+
+  private static boolean startsWithIgnoreCase(String s, String prefix) {
+    return s.regionMatches(true, 0, prefix, 0, prefix.length());
+  }
+
+  private static boolean isLoopback(String address) {
+    return address != null
+        && (address.startsWith("127.")
+            || address.equals("::1")
+            || address.equals("0:0:0:0:0:0:0:1")
+            || address.startsWith("::ffff:127."));
+  }
+}

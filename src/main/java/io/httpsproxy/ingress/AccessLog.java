@@ -1,0 +1,128 @@
+package io.httpsproxy.ingress;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.core.FileAppender;
+import io.httpsproxy.security.Target;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One JSON line per request and per tunnel on the logger {@value #LOGGER}, which has its own
+ * appender (logback.xml: bare message lines on stdout, not added to the root's). JSON encoding
+ * escapes control characters, and every text field is cut to {@value #MAX_FIELD} characters with
+ * the remaining C1 controls and Unicode line separators replaced, so no client input can start a
+ * second line or an ANSI sequence. No header is ever logged; the path and query only when {@code
+ * accessLogPaths} is true. Thread-safe.
+ */
+public final class AccessLog {
+  public static final String LOGGER = "https-proxy.access";
+  static final int MAX_FIELD = 256;
+  private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+
+  private final boolean paths;
+  private final String node;
+
+  public AccessLog(boolean paths, String node) {
+    this.paths = paths;
+    this.node = node;
+  }
+
+  /**
+   * Points the access logger at {@code destination}: {@code stdout} (logback.xml's appender),
+   * {@code off}, or a file path (appended to). Process-wide: the last node started in a JVM wins.
+   */
+  public static void configure(String destination) {
+    if (!(LOG instanceof ch.qos.logback.classic.Logger logger)) {
+      return; // another SLF4J backend: its own configuration decides
+    }
+    if (destination.equals("off")) {
+      logger.setLevel(Level.OFF);
+      return;
+    }
+    logger.setLevel(Level.INFO);
+    if (destination.equals("stdout")) {
+      return;
+    }
+    LoggerContext ctx = logger.getLoggerContext();
+    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    encoder.setContext(ctx);
+    encoder.setPattern("%msg%n");
+    encoder.start();
+    FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> file = new FileAppender<>();
+    file.setContext(ctx);
+    file.setName("ACCESS_FILE");
+    file.setFile(destination);
+    file.setAppend(true);
+    file.setEncoder(encoder);
+    file.start();
+    logger.detachAndStopAllAppenders();
+    logger.addAppender(file);
+  }
+
+  /** What one finished request or tunnel looked like; null fields are left out. */
+  record Entry(
+      long acceptedAtMs,
+      String id,
+      String client,
+      String user,
+      String method,
+      Target target,
+      int status,
+      String outcome,
+      long bytesIn,
+      long bytesOut,
+      long queueMs,
+      long upstreamMs,
+      long totalMs,
+      String node) {}
+
+  void log(Entry e) {
+    if (!LOG.isInfoEnabled()) {
+      return;
+    }
+    JsonObject j =
+        new JsonObject()
+            .put("time", Instant.ofEpochMilli(e.acceptedAtMs()).toString())
+            .put("id", e.id())
+            .put("client", clean(e.client()))
+            .put("user", clean(e.user()))
+            .put("method", clean(e.method()));
+    Target t = e.target();
+    if (t != null) {
+      j.put("scheme", t.https() ? "https" : "http")
+          .put("host", clean(t.host()))
+          .put("port", t.port());
+      if (paths && t.pathAndQuery() != null) {
+        j.put("path", clean(t.pathAndQuery()));
+      }
+    }
+    j.put("status", e.status())
+        .put("outcome", e.outcome())
+        .put("bytesIn", e.bytesIn())
+        .put("bytesOut", e.bytesOut())
+        .put("queueMs", e.queueMs())
+        .put("upstreamMs", e.upstreamMs())
+        .put("totalMs", e.totalMs())
+        .put("node", e.node() != null ? e.node() : node);
+    LOG.info(j.encode());
+  }
+
+  /** Cut to MAX_FIELD; controls JSON would leave as they are (DEL, C1, U+2028/9) replaced. */
+  static String clean(String s) {
+    if (s == null) {
+      return null;
+    }
+    String cut = s.length() > MAX_FIELD ? s.substring(0, MAX_FIELD) + "..." : s;
+    StringBuilder out = new StringBuilder(cut.length());
+    for (int i = 0; i < cut.length(); i++) {
+      char c = cut.charAt(i);
+      boolean unsafe = (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029';
+      out.append(unsafe ? '\ufffd' : c);
+    }
+    return out.toString();
+  }
+}
