@@ -87,7 +87,7 @@ final class AdminRoutes {
     JsonObject body =
         cluster
             .self()
-            .put("node", cluster.selfId())
+            .put("clusterId", cluster.selfId())
             .put(
                 "limits",
                 new JsonObject()

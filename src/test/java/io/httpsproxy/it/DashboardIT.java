@@ -2,7 +2,6 @@ package io.httpsproxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.httpsproxy.testing.BackgroundTraffic;
 import io.httpsproxy.testing.HeadlessChromium;
@@ -29,7 +28,7 @@ class DashboardIT {
 
   @Test
   void dashboardShowsLiveNumbersWithoutConsoleErrors() throws Exception {
-    assumeTrue(Files.isExecutable(HeadlessChromium.BINARY), "needs the Debian package chromium");
+    Tools.require(Files.isExecutable(HeadlessChromium.BINARY), "needs the Debian package chromium");
     TestCa ca = TestCa.create("dashboard-it");
     try (HttpsUpstream upstream = HttpsUpstream.https(ca.issue("localhost"));
         ProxyHarness proxy =

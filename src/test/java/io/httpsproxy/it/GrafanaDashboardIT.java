@@ -3,7 +3,6 @@ package io.httpsproxy.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.httpsproxy.testing.BackgroundTraffic;
 import io.httpsproxy.testing.HttpsUpstream;
@@ -45,7 +44,8 @@ class GrafanaDashboardIT {
 
   @Test
   void everyDashboardExpressionParsesAndReturnsDataFromOnlyExportedMetrics() throws Exception {
-    assumeTrue(Files.isExecutable(PrometheusServer.BINARY), "needs the Debian package prometheus");
+    Tools.require(
+        Files.isExecutable(PrometheusServer.BINARY), "needs the Debian package prometheus");
     Map<String, String> exprs = expressions(new JsonObject(Files.readString(DASHBOARD)));
     assertTrue(exprs.size() >= 10, exprs.toString());
     TestCa ca = TestCa.create("grafana-it");
