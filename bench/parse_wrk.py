@@ -15,6 +15,9 @@ def ms(value: str) -> float:
 def main() -> None:
     path, rnd, body, conns, target, s_ticks, u_ticks, tck, duration = sys.argv[1:10]
     text = open(path, encoding="utf-8", errors="replace").read()
+    if "Summary:" in text:  # hey's report (the CONNECT targets)
+        print(hey_row(text, rnd, body, conns, target, s_ticks, u_ticks, tck, duration))
+        return
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
     p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
@@ -39,6 +42,25 @@ def main() -> None:
             ]
         )
     )
+
+
+def hey_row(text, rnd, body, conns, target, s_ticks, u_ticks, tck, duration) -> str:
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    p50 = re.search(r"50% in ([\d.]+) secs", text)
+    p99 = re.search(r"99% in ([\d.]+) secs", text)
+    codes = re.findall(r"\[(\d+)\]\s+(\d+) responses", text)
+    non2xx = sum(int(n) for c, n in codes if not c.startswith("2"))
+    errors = sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get ", text))
+    errors += len(re.findall(r"^\s+\[\d+\]\s+\S+.*error", text, re.M))
+    secs = float(duration) * float(tck)
+    return "\t".join([
+        rnd, body, conns, target,
+        f"{float(rps.group(1)) if rps else 0:.0f}",
+        f"{float(p50.group(1)) * 1000 if p50 else float('nan'):.2f}",
+        f"{float(p99.group(1)) * 1000 if p99 else float('nan'):.2f}",
+        str(errors), str(non2xx),
+        f"{int(s_ticks) / secs:.2f}", f"{int(u_ticks) / secs:.2f}",
+    ])
 
 
 if __name__ == "__main__":
