@@ -26,11 +26,14 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -79,6 +82,9 @@ public final class IngressVerticle extends VerticleBase {
   /** Connections refused at accept time, answered once with this code and closed. */
   private final Map<HttpConnection, FailureCode> refused = new HashMap<>();
 
+  /** Connections holding a limiter slot. */
+  private final Set<HttpConnection> open = new HashSet<>();
+
   private HttpServer server;
   private ForwardHandler forward;
   private TunnelHandler tunnels;
@@ -103,7 +109,9 @@ public final class IngressVerticle extends VerticleBase {
     forward = new ForwardHandler(config, stats, egress, accessLog);
     connector =
         new TunnelConnector(vertx, config, new DestinationResolver(vertx, parts.policy(), stats));
-    tunnels = new TunnelHandler(config, stats, parts.tunnelSlots(), connector, accessLog);
+    tunnels =
+        new TunnelHandler(
+            config, stats, parts.tunnelSlots(), connector, accessLog, this::connectionGone);
     api = new ApiHandler(config, stats, egress, accessLog);
     gate = new AccessGate(vertx, parts.auth(), parts.rateLimiter());
     router =
@@ -157,11 +165,16 @@ public final class IngressVerticle extends VerticleBase {
         config.headerTimeout(),
         this::onHeaderTimeout,
         () -> LOG.debug("malformed chunk from {}: 400 and closed", remote));
-    conn.closeHandler(
-        v -> {
-          limiter.release();
-          stats.connectionClosed();
-        });
+    open.add(conn);
+    conn.closeHandler(v -> connectionGone(conn));
+  }
+
+  /** Gives the connection's slot back, once: on close, or when its tunnel ends. */
+  private void connectionGone(HttpConnection conn) {
+    if (open.remove(conn)) {
+      limiter.release();
+      stats.connectionClosed();
+    }
   }
 
   /** The first request gets a 403/503 and the connection closes; a silent one closes anyway. */
@@ -182,6 +195,13 @@ public final class IngressVerticle extends VerticleBase {
     FailureCode refusal = refused.get(req.connection());
     if (refusal != null) {
       ErrorResponder.send(req, new ProxyException(refusal), trace.id());
+      return;
+    }
+    String hostProblem =
+        HeaderHygiene.hostProblem(req.headers(), req.version() == HttpVersion.HTTP_1_1);
+    if (hostProblem != null) {
+      ErrorResponder.send(
+          req, new ProxyException(FailureCode.BAD_REQUEST, hostProblem), trace.id());
       return;
     }
     AccessGate.Kind kind = kindOf(req);

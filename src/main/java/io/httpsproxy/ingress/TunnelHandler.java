@@ -8,8 +8,10 @@ import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.security.DenyRule;
 import io.httpsproxy.security.Target;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.NetSocket;
+import java.util.function.Consumer;
 
 /**
  * {@code CONNECT host:port}: a byte pipe, not a request. It is admitted by the connection limit (it
@@ -25,12 +27,20 @@ final class TunnelHandler {
   private final TunnelConnector connector;
   private final AccessLog accessLog;
 
+  /**
+   * Told when a tunnel's client side has closed: an HTTP connection turned into a socket never
+   * fires its own close handler, so the connection slot is given back here.
+   */
+  private final Consumer<HttpConnection> connectionGone;
+
   TunnelHandler(
       ProxyConfig config,
       ProxyStats stats,
       ConnectionLimiter slots,
       TunnelConnector connector,
-      AccessLog accessLog) {
+      AccessLog accessLog,
+      Consumer<HttpConnection> connectionGone) {
+    this.connectionGone = connectionGone;
     this.config = config;
     this.stats = stats;
     this.slots = slots;
@@ -77,6 +87,7 @@ final class TunnelHandler {
 
   /** Vert.x answers 200 itself when the request becomes a socket. */
   private void open(Exchange ex, NetSocket upstream) {
+    HttpConnection conn = ex.request().connection();
     ex.request()
         .toNetSocket()
         .onComplete(
@@ -86,7 +97,15 @@ final class TunnelHandler {
                 upstream.close();
                 return;
               }
-              new Tunnel(ar.result(), upstream, stats, slots, ex::tunnelClosed)
+              new Tunnel(
+                      ar.result(),
+                      upstream,
+                      stats,
+                      slots,
+                      (fromClient, toClient) -> {
+                        ex.tunnelClosed(fromClient, toClient);
+                        connectionGone.accept(conn);
+                      })
                   .start(config.tunnelIdleTimeout());
             });
   }

@@ -96,4 +96,20 @@ public final class HeaderHygiene {
     }
     return tokens;
   }
+
+  /**
+   * RFC 9112 section 3.2: an HTTP/1.1 request must carry exactly one Host header. Null when it
+   * does, else what is wrong (the caller answers 400). For an absolute-form request the target, not
+   * Host, decides where it goes; Host is regenerated upstream.
+   */
+  public static String hostProblem(MultiMap headers, boolean http11) {
+    int hosts = headers.getAll("host").size();
+    if (hosts > 1) {
+      return "more than one Host header";
+    }
+    if (hosts == 0 && http11) {
+      return "an HTTP/1.1 request needs a Host header";
+    }
+    return null;
+  }
 }

@@ -291,4 +291,33 @@ class HttpCorrectnessTest {
 
     assertTrue(answer.contains("\"error\":\"URI_TOO_LONG\""), answer);
   }
+
+  @Test
+  void theTargetNotAConflictingHostHeaderDecidesWhereTheRequestGoes() throws Exception {
+    int before = upstream.count("/echo/host");
+    String out =
+        raw(
+            "GET http://"
+                + host()
+                + "/echo/host HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n");
+
+    assertEquals(200, RawHttp.status(out), out);
+    assertEquals(before + 1, upstream.count("/echo/host"));
+    assertEquals(java.util.List.of(host()), upstream.last().headers().get("host"));
+  }
+
+  @Test
+  void twoHostHeadersAre400AndReachNoUpstream() throws Exception {
+    int before = upstream.total();
+    String out =
+        raw(
+            "GET http://"
+                + host()
+                + "/echo/hosts HTTP/1.1\r\nHost: "
+                + host()
+                + "\r\nHost: other.example\r\nConnection: close\r\n\r\n");
+
+    assertEquals(400, RawHttp.status(out), out);
+    assertEquals(before, upstream.total());
+  }
 }

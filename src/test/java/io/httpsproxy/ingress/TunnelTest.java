@@ -119,6 +119,29 @@ class TunnelTest {
   }
 
   @Test
+  void closedTunnelsGiveTheirConnectionSlotsBack() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      HttpClientAgent http = clientThroughProxy();
+      http.request(
+              new RequestOptions()
+                  .setMethod(HttpMethod.GET)
+                  .setAbsoluteURI("https://localhost:" + upstream.port() + "/echo?slot=" + i))
+          .compose(req -> req.send())
+          .compose(resp -> resp.body())
+          .await();
+      http.close().await();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    int active;
+    do {
+      Thread.sleep(50);
+      active = proxy.node().stats().snapshot().getJsonObject("connections").getInteger("active");
+    } while (active > 1 && System.nanoTime() < deadline);
+    // At most the harness client's own keep-alive connection remains.
+    assertTrue(active <= 1, "connections still counted open: " + active);
+  }
+
+  @Test
   void connectToAPortNotInConnectPortsIs403() throws Exception {
     String raw = connect("localhost:22");
 
