@@ -28,7 +28,7 @@ def main() -> None:
             targets.append(r["target"])
     cases = sorted({(b, c) for b, c, _ in med}, key=lambda x: (x[0] != "1k", x[1]))
     if dat:
-        print("# case " + " ".join(targets))
+        print("case " + " ".join(targets))
         for b, c in cases:
             print(f"{b}/{c}c " + " ".join(str(med.get((b, c, t), {}).get("rps", 0)) for t in targets))
         return
