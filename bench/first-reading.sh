@@ -37,7 +37,7 @@ http {
 }
 NGX
 nginx -p $W -c $W/nginx.conf
-java $JAVA_OPTS -jar $JAR --host 127.0.0.1 --port 18888 --ca-file $W/ca.pem --workers 256 > $W/proxy.log 2>&1 &
+java $JAVA_OPTS -jar $JAR --host 127.0.0.1 --port 18888 --ca-file $W/ca.pem --workers 256 --allow-destinations 127.0.0.0/8,localhost ${PROXY_ARGS:-} > $W/proxy.log 2>&1 &
 echo $! > $W/proxy.pid
 for _ in $(seq 50); do grep -q listening $W/proxy.log && break; sleep 0.2; done
 cat > $W/abs.lua <<'LUA'
@@ -47,8 +47,8 @@ LUA
 # warm-up
 wrk -t2 -c$CONNS -d5s -s $W/abs.lua http://127.0.0.1:18888 > /dev/null
 echo "== direct: wrk -> nginx https (1 KiB), $CONNS connections, ${DUR}s"
-wrk -t2 -c$CONNS -d${DUR}s --latency https://localhost:18443/1k | grep -E "Requests/sec|50%|99%|Non-2xx|errors"
+wrk -t2 -c$CONNS -d${DUR}s --latency https://localhost:18443/1k | grep -E "Requests/sec|50%|99%|Non-2xx|rrors"
 echo "== proxy: wrk -> https-proxy (absolute-form GET https://...) -> nginx https (1 KiB)"
-wrk -t2 -c$CONNS -d${DUR}s --latency -s $W/abs.lua http://127.0.0.1:18888 | grep -E "Requests/sec|50%|99%|Non-2xx|errors"
+wrk -t2 -c$CONNS -d${DUR}s --latency -s $W/abs.lua http://127.0.0.1:18888 | grep -E "Requests/sec|50%|99%|Non-2xx|rrors"
 echo "== proxy /stats"
 curl -s http://127.0.0.1:18888/stats | tr -d ' \n' | head -c 400; echo
