@@ -124,16 +124,19 @@ public final class EgressDispatcherVerticle extends VerticleBase {
     inFlight++;
     long queueMs = Math.max(0, System.currentTimeMillis() - p.req.acceptedAtMs());
     stats.recordQueueWait(queueMs);
+    // The answer goes to the ingress straight from the upstream verticle's event loop (the event
+    // bus is thread-safe); only the freed slot comes back here, off the request's critical path.
     worker.submit(
         p.req,
         queueMs,
-        reply ->
-            context.runOnContext(
-                v -> {
-                  inFlight--;
-                  p.msg.reply(reply);
-                  dispatch();
-                }));
+        reply -> {
+          p.msg.reply(reply);
+          context.runOnContext(
+              v -> {
+                inFlight--;
+                dispatch();
+              });
+        });
   }
 
   /** One timer at the head's deadline answers expired requests on time even with no worker free. */
