@@ -31,8 +31,7 @@ public final class UpstreamVerticle extends VerticleBase {
   private final ProxyStats stats;
   private final String node;
 
-  // state confined to this verticle's event loop, except `active` (read by the dispatcher as a
-  // hint)
+  // state confined to this verticle's event loop; `active` is also read by the dispatcher, racily
   private WebClient client;
   private DestinationResolver resolver;
   private UpstreamCall sending;
