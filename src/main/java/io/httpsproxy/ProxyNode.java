@@ -4,7 +4,6 @@ import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.admission.RateLimiter;
 import io.httpsproxy.cluster.ClusterSetup;
 import io.httpsproxy.cluster.ClusterView;
-import io.httpsproxy.cluster.Membership;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.CredentialsFile;
 import io.httpsproxy.config.ProxyConfig;
@@ -122,7 +121,6 @@ public final class ProxyNode {
                 started.fail(ar.cause());
                 return;
               }
-              Membership.log(manager);
               deployOn(ar.result(), config, nodeId, registry, NodeDirectory.clustered(manager))
                   .onComplete(started);
             });

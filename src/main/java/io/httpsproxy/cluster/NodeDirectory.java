@@ -10,12 +10,17 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The nodes that can serve requests, and news of those that leave. The ingress picks a node here
  * (round-robin, so every node gets an equal share whatever its cores) and sends to that node's own
  * egress address; when a node leaves the cluster, the ingress answers or re-sends what it had in
  * flight there at once instead of waiting for the event-bus timeout.
+ *
+ * <p>It also logs membership: the size on joining and every change. It listens on Hazelcast
+ * directly (Vert.x uses the cluster manager's own node listener; that one must not be replaced).
  *
  * <p>Shared by every ingress verticle; membership events arrive on Hazelcast threads, so the list
  * is copy-on-write and the round-robin counter atomic (a race may give two senders the same node:
@@ -24,6 +29,8 @@ import java.util.function.Consumer;
 public final class NodeDirectory {
   /** Where vertx-hazelcast keeps the Vert.x node id of a member (not the Hazelcast UUID). */
   private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  private static final Logger LOG = LoggerFactory.getLogger("https-proxy.cluster");
 
   private final String selfId;
   private final CopyOnWriteArrayList<String> live = new CopyOnWriteArrayList<>();
@@ -43,27 +50,34 @@ public final class NodeDirectory {
   /** The members of a Hazelcast cluster, kept current by its membership events. */
   public static NodeDirectory clustered(HazelcastClusterManager manager) {
     NodeDirectory d = new NodeDirectory(manager.getNodeId(), manager.getNodes());
-    manager
-        .getHazelcastInstance()
-        .getCluster()
-        .addMembershipListener(
-            new MembershipListener() {
-              @Override
-              public void memberAdded(MembershipEvent e) {
-                String id = vertxId(e.getMember());
-                if (id != null) {
-                  d.live.addIfAbsent(id);
-                }
-              }
+    var cluster = manager.getHazelcastInstance().getCluster();
+    LOG.info("cluster joined: {} members, this node {}", cluster.getMembers().size(), d.selfId);
+    cluster.addMembershipListener(
+        new MembershipListener() {
+          @Override
+          public void memberAdded(MembershipEvent e) {
+            LOG.info(
+                "cluster member added {}: {} members",
+                e.getMember().getAddress(),
+                e.getMembers().size());
+            String id = vertxId(e.getMember());
+            if (id != null) {
+              d.live.addIfAbsent(id);
+            }
+          }
 
-              @Override
-              public void memberRemoved(MembershipEvent e) {
-                String id = vertxId(e.getMember());
-                if (id != null) {
-                  d.removed(id);
-                }
-              }
-            });
+          @Override
+          public void memberRemoved(MembershipEvent e) {
+            LOG.info(
+                "cluster member removed {}: {} members",
+                e.getMember().getAddress(),
+                e.getMembers().size());
+            String id = vertxId(e.getMember());
+            if (id != null) {
+              d.removed(id);
+            }
+          }
+        });
     // A member that joined between getNodes() and the listener: take the list again.
     for (String id : manager.getNodes()) {
       d.live.addIfAbsent(id);

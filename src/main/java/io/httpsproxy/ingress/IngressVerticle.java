@@ -88,7 +88,6 @@ public final class IngressVerticle extends VerticleBase {
   private HttpServer server;
   private ForwardHandler forward;
   private TunnelHandler tunnels;
-  private TunnelConnector connector;
   private Router router;
   private ApiHandler api;
   private AccessGate gate;
@@ -107,7 +106,7 @@ public final class IngressVerticle extends VerticleBase {
     EgressClient egress = new EgressClient(vertx, context, config, stats, parts.nodes());
     AccessLog accessLog = parts.accessLog();
     forward = new ForwardHandler(config, stats, egress, accessLog);
-    connector =
+    TunnelConnector connector =
         new TunnelConnector(vertx, config, new DestinationResolver(vertx, parts.policy(), stats));
     tunnels =
         new TunnelHandler(
