@@ -2,11 +2,12 @@ package io.httpsproxy;
 
 import io.httpsproxy.client.ClientCommand;
 import io.httpsproxy.config.ConfigException;
-import io.httpsproxy.config.ConfigLoader;
+import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.config.ServeCommand;
 import io.httpsproxy.config.UserCommand;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,22 +51,24 @@ public final class Main {
       String sub = parsed.subcommand().commandSpec().name();
       System.exit(cmd.getSubcommands().get(sub).execute(tail(args, sub)));
     }
+    ConfigSource source = ConfigSource.of(parsed, System.getenv());
     ProxyConfig config;
     try {
-      config = ConfigLoader.load(parsed, System.getenv());
+      config = source.load();
     } catch (ConfigException e) {
       System.err.println("https-proxy: " + e.getMessage());
       System.exit(EXIT_USAGE);
       return;
     }
-    System.exit(serve(config));
+    System.exit(serve(config, source));
   }
 
   /**
    * Runs a node until SIGTERM or SIGINT, then drains. The signal handlers go in before the node
-   * starts, so a signal at any moment (even during start-up) leads to a drain and exit 0.
+   * starts, so a signal at any moment (even during start-up) leads to a drain and exit 0. SIGHUP
+   * reloads the config (this node only; {@code POST /admin/reload?scope=cluster} reaches all).
    */
-  private static int serve(ProxyConfig config) {
+  private static int serve(ProxyConfig config, ConfigSource source) {
     Logger log = LoggerFactory.getLogger("https-proxy");
     CountDownLatch stopRequested = new CountDownLatch(1);
     AtomicReference<String> signal = new AtomicReference<>();
@@ -76,9 +79,21 @@ public final class Main {
         };
     Signal.handle(new Signal("TERM"), onStop);
     Signal.handle(new Signal("INT"), onStop);
+    AtomicReference<ProxyNode> running = new AtomicReference<>();
+    Signal.handle(
+        new Signal("HUP"),
+        sig -> {
+          ProxyNode n = running.get();
+          if (n == null) {
+            log.warn("SIGHUP during start-up: ignored (the node reads its config as it starts)");
+            return;
+          }
+          n.reloader().reload("SIGHUP");
+        });
     ProxyNode node;
     try {
-      node = ProxyNode.start(config).await();
+      node = ProxyNode.start(config, source).await();
+      running.set(node);
     } catch (ConfigException e) {
       System.err.println("https-proxy: " + e.getMessage());
       return EXIT_USAGE;
@@ -96,11 +111,12 @@ public final class Main {
         config.maxConnections());
     try {
       stopRequested.await();
-      log.info("{} received: draining for at most {}", signal.get(), config.drainTimeout());
+      Duration drain = node.config().drainTimeout(); // a reload may have changed it
+      log.info("{} received: draining for at most {}", signal.get(), drain);
       CountDownLatch stopped = new CountDownLatch(1);
-      node.shutdown(config.drainTimeout()).onComplete(ar -> stopped.countDown());
+      node.shutdown(drain).onComplete(ar -> stopped.countDown());
       // The drain is bounded by drainTimeout; closing Vert.x itself gets a little more.
-      if (!stopped.await(config.drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+      if (!stopped.await(drain.toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
         log.warn("drain did not finish in time; exiting anyway");
       }
     } catch (InterruptedException e) {

@@ -1,11 +1,10 @@
 package io.httpsproxy;
 
 import io.httpsproxy.admission.ConnectionLimiter;
-import io.httpsproxy.admission.RateLimiter;
 import io.httpsproxy.cluster.ClusterSetup;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
-import io.httpsproxy.config.CredentialsFile;
+import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.EgressDispatcherVerticle;
 import io.httpsproxy.egress.UpstreamPool;
@@ -18,7 +17,10 @@ import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.metrics.StatsReporter;
 import io.httpsproxy.protocol.Addresses;
 import io.httpsproxy.protocol.Codecs;
-import io.httpsproxy.security.Authenticator;
+import io.httpsproxy.reload.LiveSettings;
+import io.httpsproxy.reload.LogLevels;
+import io.httpsproxy.reload.NodeSettings;
+import io.httpsproxy.reload.Reloader;
 import io.httpsproxy.security.DestinationPolicy;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -28,9 +30,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -54,7 +56,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ProxyNode {
   private final Vertx vertx;
+
+  /** The start-up config: what a reload cannot change is read from here. */
   private final ProxyConfig config;
+
+  private final LiveSettings settings;
+  private final Reloader reloader;
   private final String nodeId;
   private final PrometheusMeterRegistry registry;
   private final ProxyStats stats;
@@ -70,6 +77,7 @@ public final class ProxyNode {
   private ProxyNode(
       Vertx vertx,
       ProxyConfig config,
+      ConfigSource source,
       String nodeId,
       PrometheusMeterRegistry registry,
       NodeDirectory nodes) {
@@ -79,19 +87,40 @@ public final class ProxyNode {
     this.registry = registry;
     this.nodes = nodes;
     this.stats = new ProxyStats(registry, nodeId);
+    // The port is known only once ingress listens; until then no upstream call can run anyway.
+    NodeSettings.PolicyFactory policies =
+        (allow, deny) ->
+            DestinationPolicy.of(allow, deny, config.host(), port::get, clusterPorts());
+    this.settings = new LiveSettings(NodeSettings.initial(config, policies));
+    this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeId);
     this.clusterView =
         new ClusterView(
             vertx,
-            () -> stats.snapshot().put("readiness", readiness.toJson()),
+            () ->
+                stats
+                    .snapshot()
+                    .put("readiness", readiness.toJson())
+                    .put("config", configJson(settings.get())),
             nodes.selfId(),
             nodes::nodes);
     readiness
         .add(() -> deployed.get() ? null : "starting")
         .add(() -> draining.get() ? "draining" : null);
-    ProxyMeters.bind(registry, stats, config, readiness);
+    ProxyMeters.bind(registry, stats, settings::config, readiness);
   }
 
+  /** A node whose reload re-reads nothing: for callers that hold only a config record. */
   public static Future<ProxyNode> start(ProxyConfig config) {
+    return start(config, ConfigSource.fixed(config));
+  }
+
+  /** Loads the config from {@code source}, which every reload reads again. */
+  public static Future<ProxyNode> start(ConfigSource source) {
+    return start(source.load(), source);
+  }
+
+  /** Starts with {@code config}, already read from {@code source}. */
+  public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source) {
     String uuid = UUID.randomUUID().toString();
     String nodeId = uuid.substring(0, 8);
     VertxOptions options =
@@ -107,7 +136,8 @@ public final class ProxyNode {
     VertxBuilder builder =
         Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     if (!config.cluster().enabled()) {
-      return deployOn(builder.build(), config, nodeId, registry, NodeDirectory.single(uuid));
+      return deployOn(
+          builder.build(), config, source, nodeId, registry, NodeDirectory.single(uuid));
     }
     HazelcastClusterManager manager = ClusterSetup.clusterManager(config.cluster());
     options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
@@ -121,7 +151,13 @@ public final class ProxyNode {
                 started.fail(ar.cause());
                 return;
               }
-              deployOn(ar.result(), config, nodeId, registry, NodeDirectory.clustered(manager))
+              deployOn(
+                      ar.result(),
+                      config,
+                      source,
+                      nodeId,
+                      registry,
+                      NodeDirectory.clustered(manager))
                   .onComplete(started);
             });
     return started.future();
@@ -130,10 +166,11 @@ public final class ProxyNode {
   private static Future<ProxyNode> deployOn(
       Vertx vertx,
       ProxyConfig config,
+      ConfigSource source,
       String nodeId,
       PrometheusMeterRegistry registry,
       NodeDirectory nodes) {
-    ProxyNode node = new ProxyNode(vertx, config, nodeId, registry, nodes);
+    ProxyNode node = new ProxyNode(vertx, config, source, nodeId, registry, nodes);
     // A failed start answers at once, then closes Vert.x: a close() started from an event loop
     // never completes its own future (its context is gone by then), so nothing waits on it.
     Promise<ProxyNode> started = Promise.promise();
@@ -153,37 +190,29 @@ public final class ProxyNode {
 
   private Future<?> deploy() {
     Codecs.register(vertx);
+    LogLevels.apply(config.logLevel());
     UpstreamPool pool = new UpstreamPool();
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
     ConnectionLimiter tunnelSlots = new ConnectionLimiter(config.maxTunnels());
-    // The port is known only once ingress listens; until then no upstream call can run anyway.
-    DestinationPolicy policy =
-        DestinationPolicy.of(
-            config.allowDestinations(),
-            config.denyDestinations(),
-            config.host(),
-            port::get,
-            clusterPorts());
+    settings.onChange(
+        (before, after) -> {
+          limiter.setMax(after.config().maxConnections());
+          tunnelSlots.setMax(after.config().maxTunnels());
+          LogLevels.apply(after.config().logLevel());
+        });
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
-    // Shared by every ingress instance: one rate limit and one verdict cache per node.
-    Authenticator auth =
-        config.authEnabled()
-            ? Authenticator.of(CredentialsFile.read(Path.of(config.credentialsFile())))
-            : null;
-    RateLimiter rateLimiter =
-        config.rateLimit() > 0
-            ? new RateLimiter(config.rateLimit(), config.effectiveRateBurst())
-            : null;
     AccessLog.configure(config.accessLog());
     AccessLog accessLog = new AccessLog(config.accessLogPaths(), nodeId);
     dispatcher =
-        new EgressDispatcherVerticle(config, pool, stats, nodeId, Addresses.egress(nodes.selfId()));
+        new EgressDispatcherVerticle(
+            settings, pool, stats, nodeId, Addresses.egress(nodes.selfId()));
     return clusterView
         .start()
+        .compose(v -> reloader.start())
         .compose(
             v ->
                 vertx.deployVerticle(
-                    () -> new UpstreamVerticle(config, pool, policy, stats, nodeId), perLoop))
+                    () -> new UpstreamVerticle(settings, pool, stats, nodeId), perLoop))
         .compose(id -> vertx.deployVerticle(dispatcher))
         .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
         .compose(
@@ -194,22 +223,25 @@ public final class ProxyNode {
                           new IngressVerticle(
                               new IngressVerticle.Parts(
                                   config,
+                                  settings,
                                   stats,
                                   registry,
                                   readiness,
                                   limiter,
                                   tunnelSlots,
-                                  policy,
                                   clusterView,
                                   nodes,
-                                  auth,
-                                  rateLimiter,
+                                  reloader,
                                   accessLog),
                               port::set);
                       ingresses.add(v);
                       return v;
                     },
                     perLoop));
+  }
+
+  private static JsonObject configJson(NodeSettings s) {
+    return new JsonObject().put("version", s.version()).put("fingerprint", s.fingerprint());
   }
 
   /** The Hazelcast and event-bus ports this node listens on, when clustered. */
@@ -270,8 +302,17 @@ public final class ProxyNode {
     return registry;
   }
 
+  /** The config in force now (the start-up one, or the last reload's). */
   public ProxyConfig config() {
-    return config;
+    return settings.config();
+  }
+
+  public LiveSettings settings() {
+    return settings;
+  }
+
+  public Reloader reloader() {
+    return reloader;
   }
 
   public String nodeId() {

@@ -75,6 +75,12 @@ class ServiceUnitsTest {
   }
 
   @Test
+  void systemctlReloadSendsSighup() throws IOException {
+    // ReloadIT proves that the node reloads on SIGHUP.
+    assertEquals("/bin/kill -HUP $MAINPID", ini(UNIT).get("ExecReload"));
+  }
+
+  @Test
   void aBadConfigurationIsNotRestartedInALoop() throws IOException {
     Map<String, String> unit = ini(UNIT);
     Map<String, String> sup = ini(SUPERVISOR);

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it is an atomic; the compare-and-set loop makes the cap exact, never overshot by a race.
  */
 public final class ConnectionLimiter {
-  private final int max;
+  private volatile int max;
   private final AtomicInteger open = new AtomicInteger();
 
   public ConnectionLimiter(int max) {
@@ -25,6 +25,14 @@ public final class ConnectionLimiter {
         return true;
       }
     }
+  }
+
+  /**
+   * A new cap (on reload). Lowering it closes nothing: connections above the new cap stay until
+   * they close, and new ones are refused until the count is under it.
+   */
+  public void setMax(int max) {
+    this.max = max;
   }
 
   public void release() {

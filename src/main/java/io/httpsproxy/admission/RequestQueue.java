@@ -16,7 +16,7 @@ public final class RequestQueue<T extends RequestQueue.Deadlined> {
     long queueDeadlineMs();
   }
 
-  private final int capacity;
+  private int capacity;
   private final ArrayDeque<T> items = new ArrayDeque<>();
 
   public RequestQueue(int capacity) {
@@ -71,6 +71,11 @@ public final class RequestQueue<T extends RequestQueue.Deadlined> {
 
   public int size() {
     return items.size();
+  }
+
+  /** A new bound (on reload); entries above a lowered bound stay and are served in order. */
+  public void setCapacity(int capacity) {
+    this.capacity = capacity;
   }
 
   public int capacity() {

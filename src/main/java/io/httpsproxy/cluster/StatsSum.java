@@ -9,7 +9,8 @@ import java.util.Set;
  * weighted by each node's request (or upstream call) count, and uptime is left out.
  */
 final class StatsSum {
-  private static final Set<String> NOT_ADDED = Set.of("uptimeSeconds", "limits", "readiness");
+  private static final Set<String> NOT_ADDED =
+      Set.of("uptimeSeconds", "limits", "readiness", "config");
 
   private StatsSum() {}
 

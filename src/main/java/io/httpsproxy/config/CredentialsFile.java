@@ -64,14 +64,38 @@ public final class CredentialsFile {
     return name != null && NAME.matcher(name).matches();
   }
 
+  /**
+   * The entries of a file and a SHA-256 of its bytes, read at once, so that a reload can tell
+   * whether the file changed without comparing hashes of hashes.
+   */
+  public record Loaded(List<Entry> entries, String digest) {}
+
   /** Reads and checks every line; a bad file stops start-up with the line number. */
   public static List<Entry> read(Path path) {
-    List<String> lines;
+    return load(path).entries();
+  }
+
+  /** Like {@link #read}, with the digest of the bytes read. */
+  public static Loaded load(Path path) {
+    byte[] bytes;
     try {
-      lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+      bytes = Files.readAllBytes(path);
     } catch (IOException | java.io.UncheckedIOException e) {
       throw ConfigException.invalid("credentialsFile", path.toString(), "a readable file");
     }
+    List<Entry> entries =
+        parseLines(path, new String(bytes, StandardCharsets.UTF_8).lines().toList());
+    try {
+      String digest =
+          java.util.HexFormat.of()
+              .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+      return new Loaded(entries, digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<Entry> parseLines(Path path, List<String> lines) {
     List<Entry> out = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).strip();

@@ -43,6 +43,7 @@ public record ProxyConfig(
     Duration headerTimeout,
     String accessLog,
     boolean accessLogPaths,
+    String logLevel,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -91,6 +92,11 @@ public record ProxyConfig(
 
   public static final String DEFAULT_ACCESS_LOG = "stdout";
   public static final boolean DEFAULT_ACCESS_LOG_PATHS = false;
+  public static final String DEFAULT_LOG_LEVEL = "INFO";
+
+  /** Levels of the application log, most to least severe (logback's names). */
+  public static final List<String> LOG_LEVELS =
+      List.of("OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE");
 
   /** Upper bounds that catch typos (an extra zero) rather than limit real deployments. */
   private static final int MAX_COUNT = 10_000_000;
@@ -141,6 +147,12 @@ public record ProxyConfig(
     checkRange("rateBurst", rateBurst, 0, MAX_COUNT);
     checkPositive("headerTimeout", headerTimeout);
     accessLog = accessLog == null || accessLog.isBlank() ? DEFAULT_ACCESS_LOG : accessLog.trim();
+    logLevel =
+        logLevel == null ? DEFAULT_LOG_LEVEL : logLevel.trim().toUpperCase(java.util.Locale.ROOT);
+    if (!LOG_LEVELS.contains(logLevel)) {
+      throw ConfigException.invalid(
+          "logLevel", logLevel, "one of " + String.join(", ", LOG_LEVELS));
+    }
   }
 
   public static ProxyConfig defaults() {
@@ -179,6 +191,7 @@ public record ProxyConfig(
         seconds(j, "headerTimeout", DEFAULT_HEADER_TIMEOUT),
         string(j, "accessLog", DEFAULT_ACCESS_LOG),
         bool(j, "accessLogPaths", DEFAULT_ACCESS_LOG_PATHS),
+        string(j, "logLevel", DEFAULT_LOG_LEVEL),
         ClusterConfig.fromJson(j));
   }
 
@@ -213,7 +226,8 @@ public record ProxyConfig(
             .put("rateBurst", rateBurst)
             .put("headerTimeout", toSeconds(headerTimeout))
             .put("accessLog", accessLog)
-            .put("accessLogPaths", accessLogPaths);
+            .put("accessLogPaths", accessLogPaths)
+            .put("logLevel", logLevel);
     cluster.putInto(json);
     return json;
   }

@@ -59,13 +59,43 @@ public enum Setting {
   HEADER_TIMEOUT(
       "headerTimeout", Kind.SECONDS, "longest wait for a request's headers, seconds (then 408)"),
   ACCESS_LOG("accessLog", Kind.STRING, "access log: stdout, off, or a file path"),
-  ACCESS_LOG_PATHS("accessLogPaths", Kind.BOOL, "put URL paths (and queries) in the access log");
+  ACCESS_LOG_PATHS("accessLogPaths", Kind.BOOL, "put URL paths (and queries) in the access log"),
+  LOG_LEVEL(
+      "logLevel", Kind.STRING, "level of the application log: ERROR, WARN, INFO, DEBUG, TRACE");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].
    */
   public static final List<Setting> POSITIONAL =
       List.of(PORT, HOST, MAX_CONNECTIONS, QUEUE_SIZE, WORKERS, QUEUE_TIMEOUT, REQUEST_TIMEOUT);
+
+  /**
+   * What a reload (SIGHUP, {@code POST /admin/reload}) may change on a running node. Every other
+   * setting is read once at start-up (listener, event loops, cluster, TLS trust, DNS, log files),
+   * so a reload that changes one of those is refused whole, naming the setting.
+   */
+  public static final java.util.Set<Setting> LIVE =
+      java.util.Collections.unmodifiableSet(
+          java.util.EnumSet.of(
+              MAX_CONNECTIONS,
+              QUEUE_SIZE,
+              WORKERS,
+              QUEUE_TIMEOUT,
+              REQUEST_TIMEOUT,
+              CONNECT_TIMEOUT,
+              MAX_BODY_BYTES,
+              DRAIN_TIMEOUT,
+              ALLOW_DESTINATIONS,
+              DENY_DESTINATIONS,
+              ALLOW_CLIENTS,
+              CONNECT_PORTS,
+              MAX_TUNNELS,
+              TUNNEL_IDLE_TIMEOUT,
+              CREDENTIALS_FILE,
+              RATE_LIMIT,
+              RATE_BURST,
+              HEADER_TIMEOUT,
+              LOG_LEVEL));
 
   /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
   private static final java.util.regex.Pattern SECONDS_SYNTAX =
@@ -99,6 +129,11 @@ public enum Setting {
 
   public String help() {
     return help;
+  }
+
+  /** True when a reload applies a new value without a restart ({@link #LIVE}). */
+  public boolean live() {
+    return LIVE.contains(this);
   }
 
   Kind kind() {

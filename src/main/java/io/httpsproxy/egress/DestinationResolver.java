@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The one gate between a destination and a connection, used by upstream calls and CONNECT tunnels
@@ -32,10 +33,11 @@ import java.util.List;
  */
 public final class DestinationResolver {
   private final Vertx vertx;
-  private final DestinationPolicy policy;
+  private final Supplier<DestinationPolicy> policy;
   private final ProxyStats stats;
 
-  public DestinationResolver(Vertx vertx, DestinationPolicy policy, ProxyStats stats) {
+  /** {@code policy} is read at each check, so a reload applies to the next destination. */
+  public DestinationResolver(Vertx vertx, Supplier<DestinationPolicy> policy, ProxyStats stats) {
     this.vertx = vertx;
     this.policy = policy;
     this.stats = stats;
@@ -68,7 +70,7 @@ public final class DestinationResolver {
 
   private Future<SocketAddress> decide(
       String host, int port, List<IPAddress> checked, InetAddress connectTo) {
-    DestinationPolicy.Denial d = policy.check(host, port, checked);
+    DestinationPolicy.Denial d = policy.get().check(host, port, checked);
     if (d != null) {
       stats.destinationDenied(d.rule());
       return Future.failedFuture(new ProxyException(FailureCode.DESTINATION_DENIED, d.message()));

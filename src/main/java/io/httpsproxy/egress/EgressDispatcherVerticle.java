@@ -1,12 +1,12 @@
 package io.httpsproxy.egress;
 
 import io.httpsproxy.admission.RequestQueue;
-import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.Addresses;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.protocol.ProxyRequest;
+import io.httpsproxy.reload.LiveSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -25,7 +25,7 @@ import java.time.Duration;
  * answered QUEUE_FULL at once.
  */
 public final class EgressDispatcherVerticle extends VerticleBase {
-  private final ProxyConfig config;
+  private final LiveSettings settings;
   private final UpstreamPool pool;
   private final ProxyStats stats;
   private final String node;
@@ -35,6 +35,7 @@ public final class EgressDispatcherVerticle extends VerticleBase {
   private RequestQueue<Pending> queue;
   private MessageConsumer<ProxyRequest> consumer;
   private int inFlight;
+  private int workers;
   private long expiryTimer = -1;
 
   private record Pending(Message<ProxyRequest> msg, ProxyRequest req)
@@ -46,9 +47,9 @@ public final class EgressDispatcherVerticle extends VerticleBase {
   }
 
   public EgressDispatcherVerticle(
-      ProxyConfig config, UpstreamPool pool, ProxyStats stats, String node, String address) {
+      LiveSettings settings, UpstreamPool pool, ProxyStats stats, String node, String address) {
     this.address = address;
-    this.config = config;
+    this.settings = settings;
     this.pool = pool;
     this.stats = stats;
     this.node = node;
@@ -56,7 +57,18 @@ public final class EgressDispatcherVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    queue = new RequestQueue<>(config.queueSize());
+    queue = new RequestQueue<>(settings.config().queueSize());
+    workers = settings.config().workers();
+    // A reload takes effect here at once: a larger cap starts queued requests now; a smaller one
+    // stops starting new calls until enough running ones end (none is cut short).
+    settings.onChange(
+        (before, after) ->
+            context.runOnContext(
+                v -> {
+                  queue.setCapacity(after.config().queueSize());
+                  workers = after.config().workers();
+                  dispatch();
+                }));
     consumer = vertx.eventBus().consumer(address, this::onRequest);
     return consumer.completion();
   }
@@ -103,7 +115,7 @@ public final class EgressDispatcherVerticle extends VerticleBase {
 
   /** Starts queued requests while workers are free; expired ones are answered, never started. */
   private void dispatch() {
-    while (inFlight < config.workers()) {
+    while (inFlight < workers) {
       Pending p =
           queue.pollLive(System.currentTimeMillis(), e -> reject(e, FailureCode.QUEUE_TIMEOUT));
       if (p == null) {

@@ -4,10 +4,12 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.security.Target;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Opens the upstream side of a CONNECT tunnel: the destination goes through the same {@link
@@ -17,24 +19,32 @@ import java.util.concurrent.TimeUnit;
 public final class TunnelConnector {
   private final NetClient client;
   private final DestinationResolver resolver;
+  private final Supplier<ProxyConfig> config;
 
-  public TunnelConnector(Vertx vertx, ProxyConfig config, DestinationResolver resolver) {
+  /**
+   * {@code config} is read at each connect (connectTimeout); the tunnel replaces the idle timeout
+   * set here with tunnelIdleTimeout as it is when the tunnel opens.
+   */
+  public TunnelConnector(Vertx vertx, Supplier<ProxyConfig> config, DestinationResolver resolver) {
     this.resolver = resolver;
+    this.config = config;
     this.client =
         vertx.createNetClient(
             new NetClientOptions()
-                .setConnectTimeout(
-                    (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .setIdleTimeout(
-                    (int) Math.min(Integer.MAX_VALUE, config.tunnelIdleTimeout().toMillis()))
+                    (int) Math.min(Integer.MAX_VALUE, config.get().tunnelIdleTimeout().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setTcpNoDelay(true));
   }
 
   public Future<NetSocket> connect(Target target) {
+    int timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.get().connectTimeout().toMillis());
     return resolver
         .resolve(target.host(), target.port())
-        .compose(client::connect)
+        .compose(
+            address ->
+                client.connect(
+                    new ConnectOptions().setRemoteAddress(address).setTimeout(timeoutMs)))
         .recover(t -> Future.failedFuture(FailureClassifier.classify(t)));
   }
 

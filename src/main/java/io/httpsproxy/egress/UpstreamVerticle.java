@@ -4,7 +4,7 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.protocol.ProxyRequest;
-import io.httpsproxy.security.DestinationPolicy;
+import io.httpsproxy.reload.LiveSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -15,6 +15,8 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.client.impl.ClientPhase;
 import io.vertx.ext.web.client.impl.HttpContext;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * A worker: makes upstream calls with its own WebClient (pooled keep-alive connections, TLS
@@ -25,33 +27,69 @@ import io.vertx.ext.web.client.impl.HttpContext;
 public final class UpstreamVerticle extends VerticleBase {
   private static final String CALL_KEY = "https-proxy.call";
 
-  private final ProxyConfig config;
+  private final LiveSettings settings;
   private final UpstreamPool pool;
-  private final DestinationPolicy policy;
   private final ProxyStats stats;
   private final String node;
 
   // state confined to this verticle's event loop; `active` is also read by the dispatcher, racily
+  private WebClientOptions clientOptions;
   private WebClient client;
+
+  /** Calls running on each client: the current one, and older ones retired by a reload. */
+  private final Map<WebClient, Integer> callsByClient = new IdentityHashMap<>();
+
   private DestinationResolver resolver;
   private UpstreamCall sending;
   private volatile int active;
 
-  public UpstreamVerticle(
-      ProxyConfig config,
-      UpstreamPool pool,
-      DestinationPolicy policy,
-      ProxyStats stats,
-      String node) {
-    this.config = config;
+  public UpstreamVerticle(LiveSettings settings, UpstreamPool pool, ProxyStats stats, String node) {
+    this.settings = settings;
     this.pool = pool;
-    this.policy = policy;
     this.stats = stats;
     this.node = node;
   }
 
   @Override
   public Future<?> start() throws Exception {
+    clientOptions = clientOptions(settings.config());
+    client = newClient(settings.config().workers());
+    resolver = new DestinationResolver(vertx, () -> settings.get().policy(), stats);
+    settings.onChange(
+        (before, after) -> {
+          int workers = after.config().workers();
+          if (workers != before.config().workers()) {
+            context.runOnContext(v -> replaceClient(workers));
+          }
+        });
+    pool.register(this);
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Connection pools are sized by {@code workers} when a client is made, so a reload that changes
+   * it gets a new client for new calls; the old one closes once its running calls have ended.
+   */
+  private void replaceClient(int workers) {
+    WebClient old = client;
+    client = newClient(workers);
+    if (callsByClient.getOrDefault(old, 0) == 0) {
+      callsByClient.remove(old);
+      old.close();
+    }
+  }
+
+  private WebClient newClient(int workers) {
+    // The dispatcher caps concurrency at `workers`, so the pool never needs more per host.
+    PoolOptions poolOptions =
+        new PoolOptions().setHttp1MaxSize(workers).setMaxWaitQueueSize(workers);
+    WebClient made = WebClient.create(vertx, clientOptions, poolOptions);
+    made.addInterceptor(this::intercept);
+    return made;
+  }
+
+  /** TLS trust is read once, at start-up (caFile needs a restart). */
+  private static WebClientOptions clientOptions(ProxyConfig config) throws Exception {
     WebClientOptions options =
         new WebClientOptions()
             .setUserAgentEnabled(false)
@@ -63,20 +101,14 @@ public final class UpstreamVerticle extends VerticleBase {
     if (config.hasCaFile()) {
       options.setTrustOptions(TrustOptions.wrap(TrustStores.jvmPlus(config.caFile())));
     }
-    // The dispatcher caps concurrency at `workers`, so the pool never needs more per host.
-    PoolOptions poolOptions =
-        new PoolOptions().setHttp1MaxSize(config.workers()).setMaxWaitQueueSize(config.workers());
-    client = WebClient.create(vertx, options, poolOptions);
-    client.addInterceptor(this::intercept);
-    resolver = new DestinationResolver(vertx, policy, stats);
-    pool.register(this);
-    return Future.succeededFuture();
+    return options;
   }
 
   @Override
   public Future<?> stop() {
     pool.unregister(this);
     client.close();
+    callsByClient.keySet().stream().filter(c -> c != client).forEach(WebClient::close);
     return Future.succeededFuture();
   }
 
@@ -90,21 +122,34 @@ public final class UpstreamVerticle extends VerticleBase {
     ctx.runOnContext(
         v -> {
           active++;
+          WebClient using = client;
+          callsByClient.merge(using, 1, Integer::sum);
           UpstreamCall call =
               new UpstreamCall(
                   vertx,
                   resolver,
                   this::sendInScope,
-                  UpstreamSettings.of(config, node),
+                  UpstreamSettings.of(settings.config(), node),
                   req,
                   queueMs,
                   reply -> {
                     active--;
+                    callEnded(using);
                     stats.recordUpstreamCall(reply.upstreamMs());
                     done.handle(reply);
                   });
-          call.start(client);
+          call.start(using);
         });
+  }
+
+  private void callEnded(WebClient used) {
+    int left = callsByClient.merge(used, -1, Integer::sum);
+    if (left == 0) {
+      callsByClient.remove(used);
+      if (used != client) {
+        used.close();
+      }
+    }
   }
 
   /** Runs {@code send} (which calls the WebClient) with {@code call} visible to the interceptor. */

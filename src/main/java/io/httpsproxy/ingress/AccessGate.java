@@ -3,6 +3,8 @@ package io.httpsproxy.ingress;
 import io.httpsproxy.admission.RateLimiter;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.reload.LiveSettings;
+import io.httpsproxy.reload.NodeSettings;
 import io.httpsproxy.security.Authenticator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -34,24 +36,25 @@ final class AccessGate {
   record Caller(String user, String address) {}
 
   private final Vertx vertx;
-  private final Authenticator auth;
-  private final RateLimiter limiter;
+  private final LiveSettings settings;
 
-  /** {@code auth} and {@code limiter} are null when their feature is off. */
-  AccessGate(Vertx vertx, Authenticator auth, RateLimiter limiter) {
+  /** The credentials and the rate limit are read per request: a reload applies to the next one. */
+  AccessGate(Vertx vertx, LiveSettings settings) {
     this.vertx = vertx;
-    this.auth = auth;
-    this.limiter = limiter;
+    this.settings = settings;
   }
 
   /** The caller, or a failed future with the answer to give (401, 407, 429). */
   Future<Caller> admit(HttpServerRequest req, Kind kind, String address) {
+    NodeSettings now = settings.get();
+    Authenticator auth = now.auth();
+    RateLimiter limiter = now.rateLimiter();
     boolean needsAuth =
         auth != null
             && (kind == Kind.PROXY
                 || kind == Kind.API
                 || (kind == Kind.ADMIN_PROTECTED && !isLoopback(address)));
-    Future<String> user = needsAuth ? authenticate(req, kind) : Future.succeededFuture(null);
+    Future<String> user = needsAuth ? authenticate(auth, req, kind) : Future.succeededFuture(null);
     if (limiter == null || kind == Kind.ADMIN_OPEN || kind == Kind.ADMIN_PROTECTED) {
       return user.map(u -> new Caller(u, address));
     }
@@ -65,7 +68,7 @@ final class AccessGate {
         });
   }
 
-  private Future<String> authenticate(HttpServerRequest req, Kind kind) {
+  private Future<String> authenticate(Authenticator auth, HttpServerRequest req, Kind kind) {
     boolean proxy = kind == Kind.PROXY;
     FailureCode refused = proxy ? FailureCode.PROXY_AUTH_REQUIRED : FailureCode.AUTH_REQUIRED;
     String header = req.getHeader(proxy ? "Proxy-Authorization" : "Authorization");
@@ -100,7 +103,7 @@ final class AccessGate {
     return s.regionMatches(true, 0, prefix, 0, prefix.length());
   }
 
-  private static boolean isLoopback(String address) {
+  static boolean isLoopback(String address) {
     return address != null
         && (address.startsWith("127.")
             || address.equals("::1")

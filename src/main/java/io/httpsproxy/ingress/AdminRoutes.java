@@ -6,10 +6,14 @@ import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.reload.LiveSettings;
+import io.httpsproxy.reload.ReloadStatus;
+import io.httpsproxy.reload.Reloader;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -22,20 +26,25 @@ import java.util.List;
 final class AdminRoutes {
   static final String API_PATH = "/api/v1/fetch";
 
-  private final ProxyConfig config;
+  static final String RELOAD_PATH = "/admin/reload";
+
+  private final LiveSettings settings;
   private final ProxyStats stats;
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness;
   private final ClusterView cluster;
+  private final Reloader reloader;
 
   AdminRoutes(
-      ProxyConfig config,
+      LiveSettings settings,
       ProxyStats stats,
       PrometheusMeterRegistry registry,
       Readiness readiness,
-      ClusterView cluster) {
+      ClusterView cluster,
+      Reloader reloader) {
     this.cluster = cluster;
-    this.config = config;
+    this.settings = settings;
+    this.reloader = reloader;
     this.stats = stats;
     this.registry = registry;
     this.readiness = readiness;
@@ -52,6 +61,7 @@ final class AdminRoutes {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/health").handler(this::health);
     router.get("/ready").handler(this::ready);
+    router.post(RELOAD_PATH).handler(this::reload);
     DashboardRoutes.mount(router);
     router.errorHandler(
         404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
@@ -84,6 +94,7 @@ final class AdminRoutes {
       fail(ctx, FailureCode.BAD_REQUEST, "scope must be node or cluster");
       return;
     }
+    ProxyConfig config = settings.config();
     JsonObject body =
         cluster
             .self()
@@ -98,6 +109,39 @@ final class AdminRoutes {
                     .put("requestTimeoutMs", config.requestTimeout().toMillis())
                     .put("maxBodyBytes", config.maxBodyBytes()));
     json(ctx, 200, body);
+  }
+
+  /**
+   * Re-reads the config file and applies it ({@code ?scope=cluster}: on every node, each from its
+   * own file). Loopback clients only, whatever allowClients and credentials say: whoever can change
+   * the file on the host is who may apply it. 200 when applied (or nothing changed); 400 for an
+   * invalid config, 409 when a changed setting needs a restart, 504 when a node did not answer.
+   */
+  private void reload(RoutingContext ctx) {
+    SocketAddress remote = ctx.request().remoteAddress();
+    if (!AccessGate.isLoopback(remote == null ? null : remote.hostAddress())) {
+      fail(ctx, FailureCode.LOOPBACK_ONLY, RELOAD_PATH + " answers loopback clients only");
+      return;
+    }
+    String scope = ctx.request().getParam("scope", "node");
+    String origin = "POST " + RELOAD_PATH;
+    if (scope.equals("cluster")) {
+      reloader
+          .reloadCluster(origin)
+          .onSuccess(all -> json(ctx, statusOf(Reloader.worst(all)), all))
+          .onFailure(ctx::fail);
+    } else if (scope.equals("node")) {
+      reloader
+          .reload(origin)
+          .onSuccess(one -> json(ctx, statusOf(ReloadStatus.ofLabel(one.getString("status"))), one))
+          .onFailure(ctx::fail);
+    } else {
+      fail(ctx, FailureCode.BAD_REQUEST, "scope must be node or cluster");
+    }
+  }
+
+  private static int statusOf(ReloadStatus s) {
+    return s.failure() == null ? 200 : s.failure().status();
   }
 
   /** Liveness: the process answers. Nothing here may depend on upstreams or the cluster. */

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * {@code POST /api/v1/fetch}: the original client protocol. The answer is 200 with the upstream's
@@ -27,12 +28,13 @@ final class ApiHandler {
   /** JSON and base64 inflate a body by about 4/3; the envelope gets some room on top. */
   private static final long ENVELOPE_BYTES = 64 * 1024;
 
-  private final ProxyConfig config;
+  private final Supplier<ProxyConfig> config;
   private final ProxyStats stats;
   private final EgressClient egress;
   private final AccessLog accessLog;
 
-  ApiHandler(ProxyConfig config, ProxyStats stats, EgressClient egress, AccessLog accessLog) {
+  ApiHandler(
+      Supplier<ProxyConfig> config, ProxyStats stats, EgressClient egress, AccessLog accessLog) {
     this.config = config;
     this.stats = stats;
     this.egress = egress;
@@ -46,11 +48,11 @@ final class ApiHandler {
    */
   void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
     Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
-    BodyReader.read(req, bodyLimit(config))
+    BodyReader.read(req, bodyLimit(config.get()))
         .map(
             raw -> {
               ex.bytesIn(raw.length());
-              FetchRequest f = FetchRequest.parse(raw, config.maxBodyBytes());
+              FetchRequest f = FetchRequest.parse(raw, config.get().maxBodyBytes());
               ex.target(f.target());
               if (f.method().equalsIgnoreCase("TRACE")) {
                 throw new ProxyException(

@@ -25,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The ingress side of the queue: picks a node, puts the request on that node's egress address with
@@ -46,28 +47,40 @@ final class EgressClient {
       Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
 
   private final Vertx vertx;
-  private final ProxyConfig config;
+  private final Supplier<ProxyConfig> config;
   private final ProxyStats stats;
   private final NodeDirectory nodes;
-  private final DeliveryOptions delivery;
 
   // confined to the ingress verticle's event loop: attempts in flight, by the node they went to
   private final Map<String, Set<Attempt>> inFlight = new HashMap<>();
 
+  /** The reply deadline for the config in force, remade when a reload replaces the config. */
+  private DeliveryOptions delivery;
+
+  private ProxyConfig deliveryFor;
+
   EgressClient(
-      Vertx vertx, Context context, ProxyConfig config, ProxyStats stats, NodeDirectory nodes) {
+      Vertx vertx,
+      Context context,
+      Supplier<ProxyConfig> config,
+      ProxyStats stats,
+      NodeDirectory nodes) {
     this.vertx = vertx;
     this.config = config;
     this.stats = stats;
     this.nodes = nodes;
-    long budget =
-        config.queueTimeout().toMillis() + config.requestTimeout().toMillis() + SAFETY_MARGIN_MS;
-    this.delivery = new DeliveryOptions().setSendTimeout(budget);
     nodes.onRemoved(id -> context.runOnContext(v -> nodeLost(id)));
   }
 
   Future<ProxyReply> send(
       Exchange ex, String method, String url, List<Header> headers, Buffer body) {
+    ProxyConfig config = this.config.get();
+    if (config != deliveryFor) {
+      long budget =
+          config.queueTimeout().toMillis() + config.requestTimeout().toMillis() + SAFETY_MARGIN_MS;
+      delivery = new DeliveryOptions().setSendTimeout(budget);
+      deliveryFor = config;
+    }
     ProxyRequest req =
         new ProxyRequest(
             ex.id(),
@@ -79,7 +92,7 @@ final class EgressClient {
             ex.acceptedAtMs() + config.queueTimeout().toMillis(),
             config.requestTimeout().toMillis());
     stats.awaitingReply().incrementAndGet();
-    Attempt attempt = new Attempt(req);
+    Attempt attempt = new Attempt(req, delivery);
     attempt.go();
     return attempt.result.future().andThen(ar -> stats.awaitingReply().decrementAndGet());
   }
@@ -100,12 +113,14 @@ final class EgressClient {
   /** One request's way to a reply, across as many nodes as it takes. */
   private final class Attempt {
     private final ProxyRequest req;
+    private final DeliveryOptions delivery;
     private final Promise<ProxyReply> result = Promise.promise();
     private final Set<String> tried = new HashSet<>();
     private String node;
 
-    Attempt(ProxyRequest req) {
+    Attempt(ProxyRequest req, DeliveryOptions delivery) {
       this.req = req;
+      this.delivery = delivery;
     }
 
     void go() {

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Forward-proxy requests in absolute form ({@code GET https://host/path HTTP/1.1}): the body is
@@ -19,12 +20,13 @@ import java.util.List;
  * with hop-by-hop headers removed.
  */
 final class ForwardHandler {
-  private final ProxyConfig config;
+  private final Supplier<ProxyConfig> config;
   private final ProxyStats stats;
   private final EgressClient egress;
   private final AccessLog accessLog;
 
-  ForwardHandler(ProxyConfig config, ProxyStats stats, EgressClient egress, AccessLog accessLog) {
+  ForwardHandler(
+      Supplier<ProxyConfig> config, ProxyStats stats, EgressClient egress, AccessLog accessLog) {
     this.config = config;
     this.stats = stats;
     this.egress = egress;
@@ -54,7 +56,7 @@ final class ForwardHandler {
     }
     headers.add(HeaderHygiene.VIA);
     boolean head = req.method() == HttpMethod.HEAD;
-    BodyReader.read(req, config.maxBodyBytes())
+    BodyReader.read(req, config.get().maxBodyBytes())
         .compose(
             body -> {
               ex.bytesIn(body.length());

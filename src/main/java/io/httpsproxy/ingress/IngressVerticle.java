@@ -1,7 +1,6 @@
 package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.ConnectionLimiter;
-import io.httpsproxy.admission.RateLimiter;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
@@ -11,9 +10,9 @@ import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
-import io.httpsproxy.security.Authenticator;
-import io.httpsproxy.security.ClientAcl;
-import io.httpsproxy.security.DestinationPolicy;
+import io.httpsproxy.reload.LiveSettings;
+import io.httpsproxy.reload.NodeSettings;
+import io.httpsproxy.reload.Reloader;
 import io.httpsproxy.security.HeaderHygiene;
 import io.httpsproxy.security.Target;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,11 +30,10 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,39 +49,41 @@ public final class IngressVerticle extends VerticleBase {
   /**
    * What every ingress instance of a node shares.
    *
+   * @param config the start-up config: what a reload cannot change (listener, server options)
+   * @param settings what a reload can change (policies, ACL, credentials, limits, timeouts)
    * @param limiter the node's connection limit
    * @param tunnelSlots the node's CONNECT tunnel limit
    * @param nodes where requests may be sent (this node alone, or the cluster's members)
-   * @param auth null when no credentials file is configured
-   * @param rateLimiter null when rateLimit is 0
    */
   public record Parts(
       ProxyConfig config,
+      LiveSettings settings,
       ProxyStats stats,
       PrometheusMeterRegistry registry,
       Readiness readiness,
       ConnectionLimiter limiter,
       ConnectionLimiter tunnelSlots,
-      DestinationPolicy policy,
       ClusterView cluster,
       NodeDirectory nodes,
-      Authenticator auth,
-      RateLimiter rateLimiter,
+      Reloader reloader,
       AccessLog accessLog) {}
 
   private final Parts parts;
   private final ProxyConfig config;
+  private final LiveSettings settings;
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
-  private final ClientAcl clients;
   private final IntConsumer boundPort;
 
   // state confined to this verticle's event loop
   /** Connections refused at accept time, answered once with this code and closed. */
   private final Map<HttpConnection, FailureCode> refused = new HashMap<>();
 
-  /** Connections holding a limiter slot. */
-  private final Set<HttpConnection> open = new HashSet<>();
+  /**
+   * Connections holding a limiter slot, with the config version their client address was checked
+   * against: after a reload, the next request on the connection is checked again.
+   */
+  private final Map<HttpConnection, Integer> open = new HashMap<>();
 
   private HttpServer server;
   private ForwardHandler forward;
@@ -95,26 +95,34 @@ public final class IngressVerticle extends VerticleBase {
   public IngressVerticle(Parts parts, IntConsumer boundPort) {
     this.parts = parts;
     this.config = parts.config();
+    this.settings = parts.settings();
     this.stats = parts.stats();
     this.limiter = parts.limiter();
-    this.clients = ClientAcl.of(config.allowClients());
     this.boundPort = boundPort;
   }
 
   @Override
   public Future<?> start() {
-    EgressClient egress = new EgressClient(vertx, context, config, stats, parts.nodes());
+    Supplier<ProxyConfig> live = settings::config;
+    EgressClient egress = new EgressClient(vertx, context, live, stats, parts.nodes());
     AccessLog accessLog = parts.accessLog();
-    forward = new ForwardHandler(config, stats, egress, accessLog);
+    forward = new ForwardHandler(live, stats, egress, accessLog);
     TunnelConnector connector =
-        new TunnelConnector(vertx, config, new DestinationResolver(vertx, parts.policy(), stats));
+        new TunnelConnector(
+            vertx, live, new DestinationResolver(vertx, () -> settings.get().policy(), stats));
     tunnels =
         new TunnelHandler(
-            config, stats, parts.tunnelSlots(), connector, accessLog, this::connectionGone);
-    api = new ApiHandler(config, stats, egress, accessLog);
-    gate = new AccessGate(vertx, parts.auth(), parts.rateLimiter());
+            live, stats, parts.tunnelSlots(), connector, accessLog, this::connectionGone);
+    api = new ApiHandler(live, stats, egress, accessLog);
+    gate = new AccessGate(vertx, settings);
     router =
-        new AdminRoutes(config, stats, parts.registry(), parts.readiness(), parts.cluster())
+        new AdminRoutes(
+                settings,
+                stats,
+                parts.registry(),
+                parts.readiness(),
+                parts.cluster(),
+                parts.reloader())
             .router(vertx);
     server =
         vertx
@@ -147,7 +155,8 @@ public final class IngressVerticle extends VerticleBase {
   private void onConnection(HttpConnection conn) {
     SocketAddress remote = conn.remoteAddress();
     String client = remote == null ? null : remote.hostAddress();
-    if (!clients.allows(client)) {
+    NodeSettings now = settings.get();
+    if (!now.clients().allows(client)) {
       stats.clientDenied();
       LOG.info("client {} refused: not in allowClients", client);
       refuse(conn, FailureCode.CLIENT_DENIED);
@@ -161,16 +170,40 @@ public final class IngressVerticle extends VerticleBase {
     stats.connectionOpened(true);
     ConnectionGuard.install(
         conn,
-        config.headerTimeout(),
+        now.config().headerTimeout(),
         this::onHeaderTimeout,
         () -> LOG.debug("malformed chunk from {}: 400 and closed", remote));
-    open.add(conn);
+    open.put(conn, now.version());
     conn.closeHandler(v -> connectionGone(conn));
+  }
+
+  /**
+   * After a reload, a connection accepted under older settings has its client address checked again
+   * at its next request; a client no longer allowed gets 403 and the connection closes.
+   */
+  private boolean stillAllowed(HttpServerRequest req) {
+    HttpConnection conn = req.connection();
+    Integer checkedAt = open.get(conn);
+    NodeSettings now = settings.get();
+    if (checkedAt == null || checkedAt == now.version()) {
+      return true;
+    }
+    SocketAddress remote = conn.remoteAddress();
+    String client = remote == null ? null : remote.hostAddress();
+    if (now.clients().allows(client)) {
+      open.put(conn, now.version());
+      return true;
+    }
+    stats.clientDenied();
+    LOG.info("client {} refused after reload: no longer in allowClients", client);
+    refused.put(conn, FailureCode.CLIENT_DENIED);
+    return false;
   }
 
   /** Gives the connection's slot back, once: on close, or when its tunnel ends. */
   private void connectionGone(HttpConnection conn) {
-    if (open.remove(conn)) {
+    refused.remove(conn);
+    if (open.remove(conn) != null) {
       limiter.release();
       stats.connectionClosed();
     }
@@ -191,7 +224,8 @@ public final class IngressVerticle extends VerticleBase {
    */
   private void onRequest(HttpServerRequest req) {
     RequestTrace trace = RequestTrace.start(req);
-    FailureCode refusal = refused.get(req.connection());
+    FailureCode refusal =
+        stillAllowed(req) ? refused.get(req.connection()) : FailureCode.CLIENT_DENIED;
     if (refusal != null) {
       ErrorResponder.send(req, new ProxyException(refusal), trace.id());
       return;
@@ -288,7 +322,7 @@ public final class IngressVerticle extends VerticleBase {
 
   /** No complete request head within headerTimeout: 408 and close (on the Netty event loop). */
   private void onHeaderTimeout(io.netty.channel.ChannelHandlerContext ctx) {
-    stats.recordFailure(FailureCode.HEADER_TIMEOUT, config.headerTimeout().toMillis());
+    stats.recordFailure(FailureCode.HEADER_TIMEOUT, settings.config().headerTimeout().toMillis());
     ConnectionGuard.answer408(ctx, RequestIds.next());
   }
 }

@@ -48,6 +48,7 @@ final class Tunnel {
   void start(Duration idleTimeout) {
     stats.tunnelOpened();
     replaceIdleTimeout(client, idleTimeout);
+    replaceIdleTimeout(upstream, idleTimeout);
     ConnectionGuard.remove(client);
     pump(client, upstream, true);
     pump(upstream, client, false);

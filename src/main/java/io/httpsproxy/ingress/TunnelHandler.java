@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.NetSocket;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code CONNECT host:port}: a byte pipe, not a request. It is admitted by the connection limit (it
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  * side goes through the same destination gate as every upstream call.
  */
 final class TunnelHandler {
-  private final ProxyConfig config;
+  private final Supplier<ProxyConfig> config;
   private final ProxyStats stats;
   private final ConnectionLimiter slots;
   private final TunnelConnector connector;
@@ -34,7 +35,7 @@ final class TunnelHandler {
   private final Consumer<HttpConnection> connectionGone;
 
   TunnelHandler(
-      ProxyConfig config,
+      Supplier<ProxyConfig> config,
       ProxyStats stats,
       ConnectionLimiter slots,
       TunnelConnector connector,
@@ -58,7 +59,7 @@ final class TunnelHandler {
       return;
     }
     ex.target(target);
-    if (!config.connectPorts().contains(target.port())) {
+    if (!config.get().connectPorts().contains(target.port())) {
       stats.destinationDenied(DenyRule.CONNECT_PORT);
       ex.fail(
           new ProxyException(
@@ -106,7 +107,7 @@ final class TunnelHandler {
                         ex.tunnelClosed(fromClient, toClient);
                         connectionGone.accept(conn);
                       })
-                  .start(config.tunnelIdleTimeout());
+                  .start(config.get().tunnelIdleTimeout());
             });
   }
 }

@@ -15,6 +15,7 @@ import io.vertx.micrometer.MatchType;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The one place that names meters. Counters and gauges are functions over {@link ProxyStats}, so
@@ -101,7 +102,7 @@ public final class ProxyMeters {
 
   /** Binds the counters and gauges of {@code stats}, the limits in force and readiness. */
   public static void bind(
-      MeterRegistry registry, ProxyStats stats, ProxyConfig config, Readiness readiness) {
+      MeterRegistry registry, ProxyStats stats, Supplier<ProxyConfig> config, Readiness readiness) {
     for (Outcome o : Outcome.values()) {
       FunctionCounter.builder(REQUESTS, stats, s -> s.count(o))
           .description("requests answered, by outcome")
@@ -141,9 +142,10 @@ public final class ProxyMeters {
         stats,
         s -> s.awaitingReply().get());
     gauge(registry, READY, "1 when /ready answers 200", readiness, r -> r.ready() ? 1 : 0);
-    limit(registry, "maxConnections", config.maxConnections());
-    limit(registry, "queueSize", config.queueSize());
-    limit(registry, "workers", config.workers());
+    // Read at each scrape: a reload may change them.
+    limit(registry, "maxConnections", () -> config.get().maxConnections());
+    limit(registry, "queueSize", () -> config.get().queueSize());
+    limit(registry, "workers", () -> config.get().workers());
   }
 
   private static void bindTunnels(MeterRegistry registry, ProxyStats stats) {
@@ -178,8 +180,8 @@ public final class ProxyMeters {
     Gauge.builder(name, obj, f).description(description).register(registry);
   }
 
-  private static void limit(MeterRegistry registry, String setting, long value) {
-    Gauge.builder(LIMIT, () -> value)
+  private static void limit(MeterRegistry registry, String setting, Supplier<Number> value) {
+    Gauge.builder(LIMIT, value)
         .description("a configured limit, by setting name")
         .tag("setting", setting)
         .register(registry);

@@ -13,5 +13,12 @@ public final class Addresses {
   /** Prefix of each node's statistics address; the node's cluster id follows. */
   public static final String STATS_PREFIX = "proxy.stats.v1.";
 
+  /** Prefix of each node's reload address; the node's cluster id follows. */
+  public static final String RELOAD_PREFIX = "proxy.reload.v1.";
+
+  public static String reload(String nodeId) {
+    return RELOAD_PREFIX + nodeId;
+  }
+
   private Addresses() {}
 }

@@ -34,7 +34,12 @@ public enum FailureCode {
   URI_TOO_LONG(414, Outcome.ERROR, "request line exceeds maxInitialLineLength"),
   HEADERS_TOO_LARGE(431, Outcome.ERROR, "request headers exceed maxHeaderSize"),
   BAD_FRAMING(400, Outcome.ERROR, "malformed message framing; the connection is closed"),
-  LOOP_DETECTED(508, Outcome.ERROR, "the request already passed through this proxy (Via)");
+  LOOP_DETECTED(508, Outcome.ERROR, "the request already passed through this proxy (Via)"),
+  LOOPBACK_ONLY(403, Outcome.ERROR, "this endpoint answers loopback clients only"),
+  RELOAD_INVALID(400, Outcome.ERROR, "the config is invalid; nothing was applied"),
+  RELOAD_NEEDS_RESTART(
+      409, Outcome.ERROR, "a changed setting needs a restart; nothing was applied"),
+  RELOAD_NO_ANSWER(504, Outcome.TIMEOUT, "a node did not answer the reload");
 
   private final int status;
   private final Outcome outcome;

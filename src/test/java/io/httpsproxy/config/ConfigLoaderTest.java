@@ -629,6 +629,27 @@ class ConfigLoaderTest {
     assertEquals(List.of(), missing, "settings not documented in README.md");
   }
 
+  @Test
+  void theReadmeSaysWhichSettingsAReloadApplies() throws IOException {
+    Map<String, String> column = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(Path.of("README.md"))) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("^\\| `(\\w+)` \\| `--.*\\| (live|restart) \\|$")
+              .matcher(line);
+      if (m.matches()) {
+        column.put(m.group(1), m.group(2));
+      }
+    }
+    List<String> wrong = new ArrayList<>();
+    for (Setting s : Setting.values()) {
+      String expected = s.live() ? "live" : "restart";
+      if (!expected.equals(column.get(s.key()))) {
+        wrong.add(s.key() + ": README " + column.get(s.key()) + ", code " + expected);
+      }
+    }
+    assertEquals(List.of(), wrong, "README config table's reload column");
+  }
+
   // ---- helpers ----
 
   private static String sampleValue(Setting s) {
@@ -653,6 +674,7 @@ class ConfigLoaderTest {
       case HEADER_TIMEOUT -> "2.5";
       case ACCESS_LOG -> "off";
       case ACCESS_LOG_PATHS -> "true";
+      case LOG_LEVEL -> "DEBUG";
       default -> "7";
     };
   }

@@ -51,7 +51,20 @@ class ProxyConfigTest {
         .put("rateBurst", 40)
         .put("headerTimeout", 3.5)
         .put("accessLog", "off")
-        .put("accessLogPaths", true);
+        .put("accessLogPaths", true)
+        .put("logLevel", "DEBUG");
+  }
+
+  @Test
+  void logLevelIsOneOfLogbacksAndCaseDoesNotMatter() {
+    assertEquals(
+        "WARN", ProxyConfig.fromJson(new JsonObject().put("logLevel", " warn ")).logLevel());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ProxyConfig.fromJson(new JsonObject().put("logLevel", "LOUD")));
+    assertEquals(
+        "logLevel: 'LOUD' (expected: one of OFF, ERROR, WARN, INFO, DEBUG, TRACE)", e.getMessage());
   }
 
   @Test

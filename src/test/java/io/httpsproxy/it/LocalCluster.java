@@ -26,6 +26,7 @@ final class LocalCluster implements AutoCloseable {
   private final String members;
   private final JarProcess[] nodes;
   private final int[] ports;
+  private final Path[] dirs;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -37,11 +38,13 @@ final class LocalCluster implements AutoCloseable {
     this.members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
     this.nodes = new JarProcess[size];
     this.ports = new int[size];
+    this.dirs = new Path[size];
   }
 
   /** Starts node {@code i} and returns the milliseconds from process start to listening. */
   long start(int i) {
     Path dir = JarProcess.workDir();
+    dirs[i] = dir;
     List<String> args = new ArrayList<>();
     args.addAll(
         List.of(
@@ -66,6 +69,26 @@ final class LocalCluster implements AutoCloseable {
 
   JarProcess node(int i) {
     return nodes[i];
+  }
+
+  /** Node {@code i}'s working directory: its config file is {@link JarProcess#EMPTY_CONFIG}. */
+  Path dir(int i) {
+    return dirs[i];
+  }
+
+  /** Replaces node {@code i}'s config file (read again by a reload). */
+  void writeConfig(int i, String json) throws IOException {
+    java.nio.file.Files.writeString(dirs[i].resolve(JarProcess.EMPTY_CONFIG), json);
+  }
+
+  /** POST {@code path} on node {@code i}. */
+  HttpResponse<String> post(int i, String path) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[i] + path))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   int port(int i) {

@@ -38,9 +38,14 @@ public final class ProxyClient {
   }
 
   public ProxyClient(Vertx vertx, int proxyPort, int maxConnections) {
+    this(vertx, proxyPort, maxConnections, null);
+  }
+
+  /** Connects from {@code localAddress} (a loopback address such as 127.0.0.2), when not null. */
+  public ProxyClient(Vertx vertx, int proxyPort, int maxConnections, String localAddress) {
     this.http =
         vertx.createHttpClient(
-            new HttpClientOptions().setKeepAlive(true),
+            new HttpClientOptions().setKeepAlive(true).setLocalAddress(localAddress),
             new PoolOptions().setHttp1MaxSize(maxConnections));
     this.proxyPort = proxyPort;
     this.context = vertx.getOrCreateContext();

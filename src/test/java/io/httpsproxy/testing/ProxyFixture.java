@@ -47,6 +47,21 @@ public final class ProxyFixture {
     return shared;
   }
 
+  /**
+   * Starts a node as {@code main} would: from a config file read through the real loader (so a
+   * reload reads the file again), plus any {@code flags}, with no environment.
+   */
+  public static ProxyNode startFromFile(java.nio.file.Path file, String... flags) {
+    String[] args = new String[flags.length + 2];
+    args[0] = "--config";
+    args[1] = file.toString();
+    System.arraycopy(flags, 0, args, 2, flags.length);
+    io.httpsproxy.config.ConfigSource source =
+        io.httpsproxy.config.ConfigSource.of(
+            io.httpsproxy.config.ServeCommand.create().parseArgs(args), java.util.Map.of());
+    return ProxyNode.start(source).await();
+  }
+
   public static ProxyNode start(JsonObject config) {
     return ProxyNode.start(ProxyConfig.fromJson(config)).await();
   }

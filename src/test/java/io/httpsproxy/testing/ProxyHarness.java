@@ -21,6 +21,11 @@ public final class ProxyHarness implements AutoCloseable {
     return new ProxyHarness(ProxyFixture.start(config));
   }
 
+  /** A node started from a config file, which a reload reads again (see ProxyFixture). */
+  public static ProxyHarness fromFile(java.nio.file.Path file, String... flags) {
+    return new ProxyHarness(ProxyFixture.startFromFile(file, flags));
+  }
+
   public ProxyNode node() {
     return node;
   }

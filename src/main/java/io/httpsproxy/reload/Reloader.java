@@ -1,0 +1,181 @@
+package io.httpsproxy.reload;
+
+import io.httpsproxy.cluster.NodeDirectory;
+import io.httpsproxy.config.ConfigDiff;
+import io.httpsproxy.config.ConfigException;
+import io.httpsproxy.config.ConfigSource;
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.protocol.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-reads the node's config and applies what may change live (SIGHUP, {@code POST /admin/reload},
+ * or another node's cluster-wide reload over the event bus). All or nothing: an invalid config, or
+ * one that changes a setting needing a restart, is refused whole and the running settings stay.
+ */
+public final class Reloader {
+  /** How long a cluster-wide reload waits for each node's answer. */
+  static final long NODE_TIMEOUT_MS = 10_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Reloader.class);
+
+  private final Vertx vertx;
+  private final ConfigSource source;
+  private final LiveSettings live;
+  private final NodeSettings.PolicyFactory policies;
+  private final NodeDirectory nodes;
+  private final String nodeId;
+  private MessageConsumer<JsonObject> consumer;
+
+  public Reloader(
+      Vertx vertx,
+      ConfigSource source,
+      LiveSettings live,
+      NodeSettings.PolicyFactory policies,
+      NodeDirectory nodes,
+      String nodeId) {
+    this.vertx = vertx;
+    this.source = source;
+    this.live = live;
+    this.policies = policies;
+    this.nodes = nodes;
+    this.nodeId = nodeId;
+  }
+
+  /** Listens for cluster-wide reloads started on other nodes. */
+  public Future<Void> start() {
+    consumer =
+        vertx
+            .eventBus()
+            .consumer(
+                Addresses.reload(nodes.selfId()),
+                (Message<JsonObject> msg) ->
+                    reload(msg.body().getString("origin", "cluster"))
+                        .onComplete(ar -> msg.reply(ar.result())));
+    return consumer.completion();
+  }
+
+  /** Reloads this node. Never fails: the result says what happened ({@link ReloadStatus}). */
+  public Future<JsonObject> reload(String origin) {
+    return vertx.executeBlocking(() -> reloadNow(origin), false);
+  }
+
+  /** Reloads every node of the cluster, each from its own config file; one result per node. */
+  public Future<JsonObject> reloadCluster(String origin) {
+    List<Future<JsonObject>> answers = new ArrayList<>();
+    for (String id : nodes.nodes()) {
+      if (id.equals(nodes.selfId())) {
+        answers.add(reload(origin));
+        continue;
+      }
+      answers.add(
+          vertx
+              .eventBus()
+              .<JsonObject>request(
+                  Addresses.reload(id),
+                  new JsonObject().put("origin", origin + " via node " + nodeId),
+                  new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MS))
+              .map(Message::body)
+              .otherwise(t -> noAnswer(id, t)));
+    }
+    return Future.join(answers)
+        .transform(
+            ar -> {
+              JsonArray all = new JsonArray();
+              answers.forEach(f -> all.add(f.result()));
+              return Future.succeededFuture(new JsonObject().put("nodes", all));
+            });
+  }
+
+  /** The worst status of a cluster-wide result (a failure before success), for the HTTP answer. */
+  public static ReloadStatus worst(JsonObject clusterResult) {
+    ReloadStatus worst = ReloadStatus.UNCHANGED;
+    for (Object o : clusterResult.getJsonArray("nodes")) {
+      ReloadStatus s = ReloadStatus.ofLabel(((JsonObject) o).getString("status"));
+      if (s.failure() != null && (worst.failure() == null || s.ordinal() < worst.ordinal())) {
+        worst = s;
+      } else if (worst == ReloadStatus.UNCHANGED && s == ReloadStatus.APPLIED) {
+        worst = s;
+      }
+    }
+    return worst;
+  }
+
+  /** One reload at a time per node, so versions only grow and two reloads never interleave. */
+  synchronized JsonObject reloadNow(String origin) {
+    NodeSettings running = live.get();
+    ProxyConfig next;
+    try {
+      next = source.load();
+    } catch (ConfigException e) {
+      return refused(origin, ReloadStatus.INVALID, e.getMessage(), running);
+    }
+    ConfigDiff diff = ConfigDiff.between(running.config(), next);
+    if (diff.needsRestart()) {
+      String message =
+          "needs a restart, so nothing was applied: " + String.join("; ", diff.restartOnly());
+      return refused(origin, ReloadStatus.NEEDS_RESTART, message, running);
+    }
+    NodeSettings built;
+    try {
+      built = NodeSettings.build(next, running.version() + 1, running, policies);
+    } catch (ConfigException e) {
+      return refused(origin, ReloadStatus.INVALID, e.getMessage(), running);
+    }
+    List<String> applied = new ArrayList<>(diff.liveKeys());
+    if (built.credentialsChanged(running) && !applied.contains("credentialsFile")) {
+      applied.add("credentialsFile");
+    }
+    if (applied.isEmpty()) {
+      LOG.info("reload ({}): nothing changed; config version {}", origin, running.version());
+      return result(ReloadStatus.UNCHANGED, running, List.of(), null);
+    }
+    live.replace(built);
+    LOG.info(
+        "reload ({}): applied {}; config version {} ({})",
+        origin,
+        String.join(", ", applied),
+        built.version(),
+        built.fingerprint());
+    return result(ReloadStatus.APPLIED, built, applied, null);
+  }
+
+  private JsonObject refused(
+      String origin, ReloadStatus status, String message, NodeSettings running) {
+    LOG.warn(
+        "reload ({}) refused, config version {} stays: {}", origin, running.version(), message);
+    return result(status, running, List.of(), message);
+  }
+
+  private JsonObject result(
+      ReloadStatus status, NodeSettings settings, List<String> applied, String error) {
+    JsonObject r =
+        new JsonObject()
+            .put("node", nodeId)
+            .put("status", status.label())
+            .put("configVersion", settings.version())
+            .put("fingerprint", settings.fingerprint())
+            .put("applied", new JsonArray(new ArrayList<>(applied)));
+    if (error != null) {
+      r.put("error", error);
+    }
+    return r;
+  }
+
+  private static JsonObject noAnswer(String clusterId, Throwable t) {
+    return new JsonObject()
+        .put("clusterId", clusterId)
+        .put("status", ReloadStatus.NO_ANSWER.label())
+        .put("error", "no answer: " + t.getMessage());
+  }
+}
