@@ -73,6 +73,19 @@ class HttpCorrectnessTest {
   }
 
   @Test
+  void noContentAndNotModifiedCarryNoContentLength() {
+    // RFC 9110 8.6: never on a 204; on a 304 only the length a 200 would have had, so none here.
+    for (int status : new int[] {204, 304}) {
+      Resp r = proxy.client().get(upstream.url("/status/" + status)).await();
+
+      assertEquals(status, r.status());
+      assertEquals(null, r.header("Content-Length"), status + " " + r.headers());
+      assertEquals(null, r.header("Transfer-Encoding"), status + " " + r.headers());
+      assertEquals(0, r.body().length());
+    }
+  }
+
+  @Test
   void refusesARequestWhoseViaNamesThisProxyWith508() {
     int before = upstream.total();
     Resp r =
