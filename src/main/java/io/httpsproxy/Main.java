@@ -71,10 +71,13 @@ public final class Main {
   private static int serve(ProxyConfig config, ConfigSource source) {
     Logger log = LoggerFactory.getLogger("https-proxy");
     CountDownLatch stopRequested = new CountDownLatch(1);
+    CountDownLatch stopAgain = new CountDownLatch(1);
     AtomicReference<String> signal = new AtomicReference<>();
     SignalHandler onStop =
         sig -> {
-          signal.compareAndSet(null, "SIG" + sig.getName());
+          if (!signal.compareAndSet(null, "SIG" + sig.getName())) {
+            stopAgain.countDown(); // a second signal skips the rest of shutdownDelay
+          }
           stopRequested.countDown();
         };
     Signal.handle(new Signal("TERM"), onStop);
@@ -111,7 +114,17 @@ public final class Main {
         config.maxConnections());
     try {
       stopRequested.await();
-      Duration drain = node.config().drainTimeout(); // a reload may have changed it
+      // Both read now: a reload may have changed them.
+      Duration delay = node.config().shutdownDelay();
+      Duration drain = node.config().drainTimeout();
+      if (!delay.isZero()) {
+        node.startDraining();
+        log.info(
+            "{} received: /ready answers 503; serving for {} more before the drain",
+            signal.get(),
+            delay);
+        stopAgain.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+      }
       log.info("{} received: draining for at most {}", signal.get(), drain);
       CountDownLatch stopped = new CountDownLatch(1);
       node.shutdown(drain).onComplete(ar -> stopped.countDown());

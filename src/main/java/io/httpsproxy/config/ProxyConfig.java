@@ -44,6 +44,7 @@ public record ProxyConfig(
     String accessLog,
     boolean accessLogPaths,
     String logLevel,
+    Duration shutdownDelay,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -93,6 +94,9 @@ public record ProxyConfig(
   public static final String DEFAULT_ACCESS_LOG = "stdout";
   public static final boolean DEFAULT_ACCESS_LOG_PATHS = false;
   public static final String DEFAULT_LOG_LEVEL = "INFO";
+
+  /** 0: drain at once. Behind a load balancer: longer than its health-check interval x failures. */
+  public static final double DEFAULT_SHUTDOWN_DELAY = 0.0;
 
   /** Levels of the application log, most to least severe (logback's names). */
   public static final List<String> LOG_LEVELS =
@@ -149,6 +153,7 @@ public record ProxyConfig(
     accessLog = accessLog == null || accessLog.isBlank() ? DEFAULT_ACCESS_LOG : accessLog.trim();
     logLevel =
         logLevel == null ? DEFAULT_LOG_LEVEL : logLevel.trim().toUpperCase(java.util.Locale.ROOT);
+    checkNotNegative("shutdownDelay", shutdownDelay);
     if (!LOG_LEVELS.contains(logLevel)) {
       throw ConfigException.invalid(
           "logLevel", logLevel, "one of " + String.join(", ", LOG_LEVELS));
@@ -192,6 +197,7 @@ public record ProxyConfig(
         string(j, "accessLog", DEFAULT_ACCESS_LOG),
         bool(j, "accessLogPaths", DEFAULT_ACCESS_LOG_PATHS),
         string(j, "logLevel", DEFAULT_LOG_LEVEL),
+        seconds(j, "shutdownDelay", DEFAULT_SHUTDOWN_DELAY),
         ClusterConfig.fromJson(j));
   }
 
@@ -227,7 +233,8 @@ public record ProxyConfig(
             .put("headerTimeout", toSeconds(headerTimeout))
             .put("accessLog", accessLog)
             .put("accessLogPaths", accessLogPaths)
-            .put("logLevel", logLevel);
+            .put("logLevel", logLevel)
+            .put("shutdownDelay", toSeconds(shutdownDelay));
     cluster.putInto(json);
     return json;
   }

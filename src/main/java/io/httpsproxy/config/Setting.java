@@ -61,7 +61,11 @@ public enum Setting {
   ACCESS_LOG("accessLog", Kind.STRING, "access log: stdout, off, or a file path"),
   ACCESS_LOG_PATHS("accessLogPaths", Kind.BOOL, "put URL paths (and queries) in the access log"),
   LOG_LEVEL(
-      "logLevel", Kind.STRING, "level of the application log: ERROR, WARN, INFO, DEBUG, TRACE");
+      "logLevel", Kind.STRING, "level of the application log: ERROR, WARN, INFO, DEBUG, TRACE"),
+  SHUTDOWN_DELAY(
+      "shutdownDelay",
+      Kind.SECONDS,
+      "on SIGTERM, seconds to keep serving while /ready answers 503, before the drain");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].
@@ -95,7 +99,8 @@ public enum Setting {
               RATE_LIMIT,
               RATE_BURST,
               HEADER_TIMEOUT,
-              LOG_LEVEL));
+              LOG_LEVEL,
+              SHUTDOWN_DELAY));
 
   /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
   private static final java.util.regex.Pattern SECONDS_SYNTAX =

@@ -52,7 +52,8 @@ class ProxyConfigTest {
         .put("headerTimeout", 3.5)
         .put("accessLog", "off")
         .put("accessLogPaths", true)
-        .put("logLevel", "DEBUG");
+        .put("logLevel", "DEBUG")
+        .put("shutdownDelay", 1.25);
   }
 
   @Test

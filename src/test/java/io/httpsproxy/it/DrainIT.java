@@ -10,6 +10,7 @@ import io.httpsproxy.testing.ProxyClient;
 import io.httpsproxy.testing.ProxyClient.Resp;
 import io.httpsproxy.testing.TestCa;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,6 +126,63 @@ class DrainIT {
     assertTrue(
         ms(exitedAt - answeredAt) < 3_000,
         "exited " + ms(exitedAt - answeredAt) + " ms after the last answer\n" + f.describe());
+  }
+
+  @Test
+  void withAShutdownDelayTheNodeIsNotReadyButServesUntilTheDelayEnds() throws Exception {
+    node =
+        JarProcess.start(
+            dir,
+            Map.of(),
+            JarProcess.nodeArgs(
+                dir,
+                "--ca-file",
+                ca.caPem().toString(),
+                "--drain-timeout",
+                "10",
+                "--shutdown-delay",
+                "2"));
+    int port = node.awaitListening(START);
+    client = new ProxyClient(vertx, port);
+    Thread.sleep(HANDLER_GRACE_MS);
+    assertEquals(200, client.local(HttpMethod.GET, "/ready", null).await().status());
+
+    long termAt = System.nanoTime();
+    node.sigterm();
+    node.awaitOutput(
+        Pattern.compile("SIGTERM received: /ready answers 503; serving for PT2S more"),
+        Duration.ofSeconds(3));
+    Resp ready = client.local(HttpMethod.GET, "/ready", null).await();
+    String fresh = tryNewRequest(port);
+    long servedAt = System.nanoTime();
+
+    assertEquals(503, ready.status());
+    assertTrue(ready.body().toString().contains("draining"), ready.body().toString());
+    assertTrue(fresh.startsWith("HTTP/1.1 200"), "a new request during the delay got: " + fresh);
+    assertTrue(ms(servedAt - termAt) < 2_000, "served " + ms(servedAt - termAt) + " ms after");
+    Finished f = node.finish(Duration.ofSeconds(10));
+    assertEquals(0, f.exitCode(), f.describe());
+    assertTrue(ms(System.nanoTime() - termAt) >= 2_000, "the delay was kept\n" + f.describe());
+  }
+
+  @Test
+  void aSecondSigtermSkipsTheRestOfTheShutdownDelay() throws Exception {
+    node =
+        JarProcess.start(
+            dir,
+            Map.of(),
+            JarProcess.nodeArgs(dir, "--shutdown-delay", "60", "--drain-timeout", "10"));
+    node.awaitListening(START);
+    Thread.sleep(HANDLER_GRACE_MS);
+
+    node.sigterm();
+    node.awaitOutput(Pattern.compile("serving for PT1M more"), Duration.ofSeconds(3));
+    long againAt = System.nanoTime();
+    node.sigterm();
+    Finished f = node.finish(Duration.ofSeconds(5));
+
+    assertEquals(0, f.exitCode(), f.describe());
+    assertTrue(ms(System.nanoTime() - againAt) < 5_000, f.describe());
   }
 
   @Test
