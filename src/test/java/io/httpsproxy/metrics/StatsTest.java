@@ -98,7 +98,8 @@ class StatsTest {
     assertEquals(502, client.get("http://127.0.0.1:" + closed + "/").await().status());
     assertEquals(504, client.get(https.url("/delay/6000")).await().status());
 
-    Future<ProxyClient.Resp> running = client.get(https.url("/delay/300"));
+    // Long enough that the worker is still busy when the third request arrives on a loaded machine.
+    Future<ProxyClient.Resp> running = client.get(https.url("/delay/1500"));
     waitFor(() -> proxy.stats().busyWorkers().get() == 1);
     Future<ProxyClient.Resp> queued = client.get(https.url("/delay/1"));
     waitFor(() -> proxy.stats().queued().get() == 1);
