@@ -112,9 +112,12 @@ class ClusterFailoverIT {
       String uri = "/delay/" + SLOW_MS + "?kill=" + i;
       assertTrue(timesReceived(uri) <= 1, "POST " + uri + " ran " + timesReceived(uri) + " times");
     }
-    // Hazelcast sees the dead member within about a second; the re-sent GETs then take SLOW_MS.
+    // Hazelcast sees the dead member within about a second; the re-sent GETs then take SLOW_MS
+    // (2.1-3.4 s measured). The bound only has to tell failover from waiting out the reply
+    // timeout (queueTimeout + requestTimeout, 60 s): generous, since a busy machine (load 9)
+    // stretched it to 5.1 s once.
     assertTrue(
-        lastMs < 2_000 + 2 * SLOW_MS + 1_000, "last answer " + lastMs + " ms after the kill");
+        lastMs < 2_000 + 2 * SLOW_MS + 8_000, "last answer " + lastMs + " ms after the kill");
     cluster.awaitMembers(0, 2, Duration.ofSeconds(10));
   }
 
