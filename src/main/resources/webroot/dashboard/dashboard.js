@@ -94,7 +94,10 @@ function showReadiness(entries) {
       const ready = s.readiness && s.readiness.ready;
       const why = s.error || (s.readiness ? s.readiness.reasons.join(", ") : "unknown");
       el.className = "node " + (ready ? "up" : "down");
-      el.textContent = `${label(id, s)} ${ready ? "ready" : "not ready: " + why}`;
+      // The config version counts this node's reloads; equal fingerprints mean equal policies.
+      const config = s.config ? ` (config v${s.config.version})` : "";
+      el.title = s.config ? `config fingerprint ${s.config.fingerprint}` : "";
+      el.textContent = `${label(id, s)}${config} ${ready ? "ready" : "not ready: " + why}`;
       return el;
     }),
   );

@@ -48,6 +48,7 @@ class DashboardIT {
       }
       assertEquals("6", chromium.eval("document.querySelectorAll('.charts canvas').length"));
       assertTrue(chromium.text("#readiness").endsWith(" ready"), chromium.text("#readiness"));
+      assertTrue(chromium.text("#readiness").contains("(config v1)"), chromium.text("#readiness"));
       assertTrue(chromium.text("#by-type").contains("UPSTREAM_REFUSED"), chromium.text("#by-type"));
       chromium.screenshot(SCREENSHOT);
       assertEquals(List.of(), chromium.errors(), chromium.log());
