@@ -21,9 +21,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * as the tasks already queued on it have run (microseconds later, before it next polls the
  * network).
  *
- * <p>Why: one synchronous write per request, under a lock that both event loops want, cost 21 % of
- * requests/s at 1 KiB/64 conns (bench/ab, access log on against off), although only about 3 % of
- * CPU went to it: the loops waited on each other. Logback's AsyncAppender was tried before and did
+ * <p>Why: one synchronous write per request, under a lock that both event loops want, cost about
+ * 10 % of requests/s at 1 KiB/64 conns (bench/ab, access log on against off, median of 3 rounds;
+ * 21 % in one earlier round), although only about 3 % of CPU went to it: the loops waited on each
+ * other. Logback's AsyncAppender was tried before and did
  * not help on 2 cores (its queue hand-off costs a thread wake-up per event). Here a batch holds
  * what one event loop answered in one pass, and the lock is taken once per batch.
  *
