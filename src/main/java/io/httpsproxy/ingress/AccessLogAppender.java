@@ -21,8 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * as the tasks already queued on it have run (microseconds later, before it next polls the
  * network).
  *
- * <p>Why: one synchronous write per request, under a lock that both event loops want, cost about 10
- * % of requests/s at 1 KiB/64 conns (bench/ab, access log on against off, median of 3 rounds; 21 %
+ * <p>Why: one synchronous write per request, under a lock that both event loops want, cost a tenth
+ * of requests/s at 1 KiB/64 conns (bench/ab, access log on against off, median of 3 rounds; a fifth
  * in one earlier round), although only about 3 % of CPU went to it: the loops waited on each other.
  * Logback's AsyncAppender was tried before and did not help on 2 cores (its queue hand-off costs a
  * thread wake-up per event). Here a batch holds what one event loop answered in one pass, and the
