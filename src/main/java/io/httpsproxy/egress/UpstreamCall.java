@@ -80,13 +80,8 @@ final class UpstreamCall {
   }
 
   private void send(WebClient client) {
-    Target target;
-    try {
-      target = Target.parse(req.url());
-    } catch (ProxyException e) {
-      finish(ProxyReply.failed(e.code(), e.getMessage(), queueMs, 0, settings.node()));
-      return;
-    }
+    // Parsed and validated by the ingress (or by the codec, for a request from another node).
+    Target target = req.target();
     long budget = Math.max(1, req.requestTimeoutMs());
     timerId = vertx.setTimer(budget, id -> onDeadline());
     // The budget covers the name lookup too; the connection goes to the address checked here.

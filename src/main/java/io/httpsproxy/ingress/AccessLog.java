@@ -3,9 +3,7 @@ package io.httpsproxy.ingress;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.core.FileAppender;
 import io.httpsproxy.security.Target;
-import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog {
   public static final String LOGGER = "https-proxy.access";
   static final int MAX_FIELD = 256;
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
   private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
 
   private final boolean paths;
@@ -52,11 +51,10 @@ public final class AccessLog {
     encoder.setContext(ctx);
     encoder.setPattern("%msg%n");
     encoder.start();
-    FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> file = new FileAppender<>();
+    AccessLogAppender file = new AccessLogAppender();
     file.setContext(ctx);
     file.setName("ACCESS_FILE");
     file.setFile(destination);
-    file.setAppend(true);
     file.setEncoder(encoder);
     file.start();
     logger.detachAndStopAllAppenders();
@@ -81,34 +79,82 @@ public final class AccessLog {
       String node) {}
 
   void log(Entry e) {
-    if (!LOG.isInfoEnabled()) {
-      return;
+    if (LOG.isInfoEnabled()) {
+      LOG.info(line(e));
     }
-    JsonObject j =
-        new JsonObject()
-            .put("time", Instant.ofEpochMilli(e.acceptedAtMs()).toString())
-            .put("id", e.id())
-            .put("client", clean(e.client()))
-            .put("user", clean(e.user()))
-            .put("method", clean(e.method()));
+  }
+
+  /**
+   * The JSON object for {@code e}, byte for byte what Vert.x's {@code JsonObject.encode()}
+   * (Jackson) writes for the same fields in the same order, written straight into one
+   * StringBuilder: building a JsonObject and running Jackson over it cost 1.6 % of the proxy's CPU
+   * at 1 KiB/64 conns. AccessLogTest holds the two side by side.
+   */
+  String line(Entry e) {
+    StringBuilder b = new StringBuilder(384);
+    b.append('{');
+    field(b, "time", Instant.ofEpochMilli(e.acceptedAtMs()).toString());
+    field(b, "id", e.id());
+    field(b, "client", clean(e.client()));
+    field(b, "user", clean(e.user()));
+    field(b, "method", clean(e.method()));
     Target t = e.target();
     if (t != null) {
-      j.put("scheme", t.https() ? "https" : "http")
-          .put("host", clean(t.host()))
-          .put("port", t.port());
+      field(b, "scheme", t.https() ? "https" : "http");
+      field(b, "host", clean(t.host()));
+      field(b, "port", t.port());
       if (paths && t.pathAndQuery() != null) {
-        j.put("path", clean(t.pathAndQuery()));
+        field(b, "path", clean(t.pathAndQuery()));
       }
     }
-    j.put("status", e.status())
-        .put("outcome", e.outcome())
-        .put("bytesIn", e.bytesIn())
-        .put("bytesOut", e.bytesOut())
-        .put("queueMs", e.queueMs())
-        .put("upstreamMs", e.upstreamMs())
-        .put("totalMs", e.totalMs())
-        .put("node", e.node() != null ? e.node() : node);
-    LOG.info(j.encode());
+    field(b, "status", e.status());
+    field(b, "outcome", e.outcome());
+    field(b, "bytesIn", e.bytesIn());
+    field(b, "bytesOut", e.bytesOut());
+    field(b, "queueMs", e.queueMs());
+    field(b, "upstreamMs", e.upstreamMs());
+    field(b, "totalMs", e.totalMs());
+    field(b, "node", e.node() != null ? e.node() : node);
+    return b.append('}').toString();
+  }
+
+  private static void field(StringBuilder b, String name, long value) {
+    name(b, name).append(value);
+  }
+
+  private static void field(StringBuilder b, String name, String value) {
+    name(b, name);
+    if (value == null) {
+      b.append("null");
+      return;
+    }
+    b.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        b.append(c);
+        continue;
+      }
+      // Jackson's escapes: short forms where JSON has them, else backslash-u and upper-case hex.
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\b' -> b.append("\\b");
+        case '\t' -> b.append("\\t");
+        case '\n' -> b.append("\\n");
+        case '\f' -> b.append("\\f");
+        case '\r' -> b.append("\\r");
+        default -> b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+      }
+    }
+    b.append('"');
+  }
+
+  private static StringBuilder name(StringBuilder b, String name) {
+    if (b.length() > 1) {
+      b.append(',');
+    }
+    return b.append('"').append(name).append("\":");
   }
 
   /** Cut to MAX_FIELD; controls JSON would leave as they are (DEL, C1, U+2028/9) replaced. */

@@ -64,7 +64,7 @@ final class ApiHandler {
             f -> {
               List<Header> headers = new ArrayList<>(f.headers());
               headers.add(HeaderHygiene.VIA);
-              return egress.send(ex, f.method(), f.target().toUrl(), headers, f.body());
+              return egress.send(ex, f.method(), f.target(), headers, f.body());
             })
         .onSuccess(
             reply -> {

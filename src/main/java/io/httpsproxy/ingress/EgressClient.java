@@ -9,6 +9,7 @@ import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.protocol.ProxyRequest;
+import io.httpsproxy.security.Target;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -73,7 +74,7 @@ final class EgressClient {
   }
 
   Future<ProxyReply> send(
-      Exchange ex, String method, String url, List<Header> headers, Buffer body) {
+      Exchange ex, String method, Target target, List<Header> headers, Buffer body) {
     ProxyConfig config = this.config.get();
     if (config != deliveryFor) {
       long budget =
@@ -85,7 +86,7 @@ final class EgressClient {
         new ProxyRequest(
             ex.id(),
             method,
-            url,
+            target,
             ex.trace().forUpstream(headers),
             body,
             ex.acceptedAtMs(),

@@ -60,7 +60,7 @@ final class ForwardHandler {
         .compose(
             body -> {
               ex.bytesIn(body.length());
-              return egress.send(ex, req.method().name(), target.toUrl(), headers, body);
+              return egress.send(ex, req.method().name(), target, headers, body);
             })
         .onSuccess(
             reply -> {

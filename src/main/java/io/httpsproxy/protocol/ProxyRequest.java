@@ -1,5 +1,6 @@
 package io.httpsproxy.protocol;
 
+import io.httpsproxy.security.Target;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
 
@@ -8,7 +9,8 @@ import java.util.List;
  *
  * @param id request id, carried end to end
  * @param method HTTP method token
- * @param url absolute http(s) URL of the target
+ * @param target where it goes, parsed and canonicalised once by the ingress; on the wire it travels
+ *     as its URL and is parsed again by the receiving node
  * @param headers end-to-end headers to send upstream (hop-by-hop already removed)
  * @param body request body, empty when there is none
  * @param acceptedAtMs wall-clock time the ingress accepted it
@@ -18,7 +20,7 @@ import java.util.List;
 public record ProxyRequest(
     String id,
     String method,
-    String url,
+    Target target,
     List<Header> headers,
     Buffer body,
     long acceptedAtMs,
@@ -28,5 +30,10 @@ public record ProxyRequest(
   public ProxyRequest {
     headers = List.copyOf(headers);
     body = body == null ? Buffer.buffer() : body;
+  }
+
+  /** The absolute URL of {@link #target}: normalised scheme and host, explicit port. */
+  public String url() {
+    return target.toUrl();
   }
 }

@@ -1,8 +1,13 @@
 package io.httpsproxy.protocol;
 
+import io.httpsproxy.security.Target;
 import io.vertx.core.buffer.Buffer;
 
-/** Binary codec for {@link ProxyRequest}. */
+/**
+ * Binary codec for {@link ProxyRequest}. The target travels as its URL, and the receiving node
+ * parses it again (Target.parse of a Target's own URL gives the same Target), so a node never
+ * trusts a host that was not validated in its own process.
+ */
 public final class ProxyRequestCodec extends RecordCodec<ProxyRequest> {
   public static final String NAME = "proxy-request-v1";
 
@@ -27,7 +32,7 @@ public final class ProxyRequestCodec extends RecordCodec<ProxyRequest> {
     return new ProxyRequest(
         in.getString(),
         in.getString(),
-        in.getString(),
+        Target.parse(in.getString()),
         in.getHeaders(),
         in.getBuffer(),
         in.getLong(),

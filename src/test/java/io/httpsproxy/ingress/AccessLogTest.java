@@ -165,4 +165,98 @@ class AccessLogTest {
     logger.setLevel(null);
     logger.setAdditive(true);
   }
+
+  /** The line as the first version built it: a JsonObject encoded by Jackson. */
+  private static String jacksonLine(AccessLog.Entry e, boolean paths, String node) {
+    JsonObject j =
+        new JsonObject()
+            .put("time", java.time.Instant.ofEpochMilli(e.acceptedAtMs()).toString())
+            .put("id", e.id())
+            .put("client", AccessLog.clean(e.client()))
+            .put("user", AccessLog.clean(e.user()))
+            .put("method", AccessLog.clean(e.method()));
+    Target t = e.target();
+    if (t != null) {
+      j.put("scheme", t.https() ? "https" : "http")
+          .put("host", AccessLog.clean(t.host()))
+          .put("port", t.port());
+      if (paths && t.pathAndQuery() != null) {
+        j.put("path", AccessLog.clean(t.pathAndQuery()));
+      }
+    }
+    j.put("status", e.status())
+        .put("outcome", e.outcome())
+        .put("bytesIn", e.bytesIn())
+        .put("bytesOut", e.bytesOut())
+        .put("queueMs", e.queueMs())
+        .put("upstreamMs", e.upstreamMs())
+        .put("totalMs", e.totalMs())
+        .put("node", e.node() != null ? e.node() : node);
+    return j.encode();
+  }
+
+  @Test
+  void linesAreByteForByteWhatJacksonWrites() {
+    java.util.Random random = new java.util.Random(6);
+    String[] samples = {
+      null,
+      "",
+      "plain",
+      "q\"uote",
+      "back\\slash",
+      "\u0000\u0001\b\t\n\u000b\f\r\u001f",
+      "\u007f\u0080\u009f\u00a0",
+      "\u2028\u2029",
+      "Grüße 世界 🌍",
+      "\ud800 lone",
+      "/slash/",
+      "x".repeat(300),
+      "\u001b[31m"
+    };
+    for (int n = 0; n < 5_000; n++) {
+      String a = n < samples.length ? samples[n] : randomText(random);
+      String b = randomText(random);
+      Target target =
+          n % 7 == 0
+              ? null
+              : new Target(n % 2 == 0, a == null ? "h" : a, 1 + n % 65535, n % 3 == 0 ? null : b);
+      AccessLog.Entry e =
+          new AccessLog.Entry(
+              random.nextLong() & 0xffffffffffffL,
+              n % 5 == 0 ? a : "id" + n,
+              a,
+              n % 4 == 0 ? null : b,
+              a == null ? "GET" : a,
+              target,
+              100 + n % 500,
+              n % 2 == 0 ? "SUCCESS" : "UPSTREAM_TLS",
+              random.nextInt(),
+              random.nextLong(),
+              n,
+              -n,
+              Long.MAX_VALUE - n,
+              n % 3 == 0 ? null : b);
+      for (boolean paths : new boolean[] {false, true}) {
+        String expected = jacksonLine(e, paths, "node-1");
+        assertEquals(expected, new AccessLog(paths, "node-1").line(e), "entry " + n);
+      }
+    }
+  }
+
+  private static String randomText(java.util.Random random) {
+    StringBuilder s = new StringBuilder();
+    int len = random.nextInt(20);
+    for (int i = 0; i < len; i++) {
+      int kind = random.nextInt(4);
+      s.append(
+          (char)
+              switch (kind) {
+                case 0 -> random.nextInt(0x40);
+                case 1 -> 0x20 + random.nextInt(0x60);
+                case 2 -> 0x7f + random.nextInt(0x30);
+                default -> random.nextInt(0x10000);
+              });
+    }
+    return s.toString();
+  }
 }

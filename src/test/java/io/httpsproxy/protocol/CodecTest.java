@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.httpsproxy.security.Target;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class CodecTest {
     return new ProxyRequest(
         "req-ü-42",
         "POST",
-        "https://example.com:8443/p?q=ä",
+        Target.parse("https://example.com:8443/p?q=ä"),
         headers,
         body,
         1_700_000_000_123L,
@@ -115,6 +116,26 @@ class CodecTest {
     REQUESTS.encodeToWire(wire, request(TRICKY_HEADERS, allByteValues()));
 
     assertEquals(wire.length() - "prefix".length() - 4, wire.getInt("prefix".length()));
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "http://example.com/",
+        "HTTPS://Example.COM./a/b?c=d&e=%20f",
+        "https://[2001:db8::1]:8443/x",
+        "http://xn--bcher-kva.example:81/p?q=ä",
+        "https://ｅｘａｍｐｌｅ.com/",
+        "http://93.184.216.34"
+      })
+  void requestTargetSurvivesTheWireExactly(String url) {
+    ProxyRequest sent =
+        new ProxyRequest("id", "GET", Target.parse(url), List.of(), null, 1L, 2L, 3L);
+
+    ProxyRequest received = roundTrip(sent);
+
+    assertEquals(sent.target(), received.target());
+    assertEquals(sent, received);
   }
 
   @Test

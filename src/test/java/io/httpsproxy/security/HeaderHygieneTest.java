@@ -146,4 +146,27 @@ class HeaderHygieneTest {
     assertTrue(HeaderHygiene.forClient(MultiMap.caseInsensitiveMultiMap()).isEmpty());
     assertTrue(HeaderHygiene.forUpstream(List.of()).isEmpty());
   }
+
+  @Test
+  void listAndMultiMapFormsDropTheSameHeadersWhateverTheCase() {
+    String[] nameValue = {
+      "Host", "a", "CONNECTION", "X-Drop-Me, close", "x-drop-me", "1", "X-Keep", "2",
+      "Content-LENGTH", "3", "eXpEcT", "100-continue", "Keep-Alive", "5", "Via", "1.1 x",
+      "X-Ünïcødé", "6", "Te", "trailers"
+    };
+    MultiMap m = headers(nameValue);
+    List<Header> list = new java.util.ArrayList<>();
+    for (int i = 0; i < nameValue.length; i += 2) {
+      list.add(new Header(nameValue[i], nameValue[i + 1]));
+    }
+
+    List<Header> expected =
+        List.of(
+            new Header("X-Keep", "2"), new Header("Via", "1.1 x"), new Header("X-Ünïcødé", "6"));
+    assertEquals(expected, HeaderHygiene.forUpstream(m));
+    assertEquals(expected, HeaderHygiene.forUpstream(list));
+    assertEquals(
+        List.of("Host", "X-Keep", "Content-LENGTH", "eXpEcT", "Via", "X-Ünïcødé"),
+        names(HeaderHygiene.forClient(m)));
+  }
 }
