@@ -5,7 +5,7 @@ address it connects to or binds is checked to be in 127.0.0.0/8.
 
   loadgen.py idle  --proxy 127.0.0.1:PORT --count N [--sources 2-60] [--hold S] [--pid PID]
   loadgen.py burst --proxy 127.0.0.1:PORT --url URL --count N [--api] [--timeout S]
-  loadgen.py slow-upstream --port PORT --delay S
+  loadgen.py slow-upstream --port PORT --delay S [--cert PEM --key PEM]   (HTTPS with a cert)
 """
 import argparse
 import asyncio
@@ -13,6 +13,7 @@ import ipaddress
 import json
 import os
 import resource
+import ssl
 import statistics
 import sys
 import time
@@ -140,8 +141,13 @@ async def slow_upstream(args):
             pass
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", args.port, backlog=65535)
-    print(f"slow upstream on 127.0.0.1:{args.port}, delay {args.delay}s", flush=True)
+    tls = None
+    if args.cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.cert, args.key)
+    server = await asyncio.start_server(handle, "127.0.0.1", args.port, backlog=65535, ssl=tls)
+    print(f"slow upstream on 127.0.0.1:{args.port}, delay {args.delay}s{', TLS' if tls else ''}",
+          flush=True)
     async with server:
         await server.serve_forever()
 
@@ -166,6 +172,8 @@ def main():
     s = sub.add_parser("slow-upstream")
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--delay", type=float, default=2.0)
+    s.add_argument("--cert")
+    s.add_argument("--key")
     args = p.parse_args()
     asyncio.run({"burst": burst, "idle": idle, "slow-upstream": slow_upstream}[args.cmd](args))
 
