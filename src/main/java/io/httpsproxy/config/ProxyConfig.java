@@ -45,6 +45,7 @@ public record ProxyConfig(
     boolean accessLogPaths,
     String logLevel,
     Duration shutdownDelay,
+    Duration bodyTimeout,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -97,6 +98,9 @@ public record ProxyConfig(
 
   /** 0: drain at once. Behind a load balancer: longer than its health-check interval x failures. */
   public static final double DEFAULT_SHUTDOWN_DELAY = 0.0;
+
+  /** 10 MiB (maxBodyBytes) in 30 s needs ~350 KB/s; raise both together for slow large uploads. */
+  public static final double DEFAULT_BODY_TIMEOUT = 30.0;
 
   /** Levels of the application log, most to least severe (logback's names). */
   public static final List<String> LOG_LEVELS =
@@ -154,6 +158,7 @@ public record ProxyConfig(
     logLevel =
         logLevel == null ? DEFAULT_LOG_LEVEL : logLevel.trim().toUpperCase(java.util.Locale.ROOT);
     checkNotNegative("shutdownDelay", shutdownDelay);
+    checkPositive("bodyTimeout", bodyTimeout);
     if (!LOG_LEVELS.contains(logLevel)) {
       throw ConfigException.invalid(
           "logLevel", logLevel, "one of " + String.join(", ", LOG_LEVELS));
@@ -198,6 +203,7 @@ public record ProxyConfig(
         bool(j, "accessLogPaths", DEFAULT_ACCESS_LOG_PATHS),
         string(j, "logLevel", DEFAULT_LOG_LEVEL),
         seconds(j, "shutdownDelay", DEFAULT_SHUTDOWN_DELAY),
+        seconds(j, "bodyTimeout", DEFAULT_BODY_TIMEOUT),
         ClusterConfig.fromJson(j));
   }
 
@@ -234,7 +240,8 @@ public record ProxyConfig(
             .put("accessLog", accessLog)
             .put("accessLogPaths", accessLogPaths)
             .put("logLevel", logLevel)
-            .put("shutdownDelay", toSeconds(shutdownDelay));
+            .put("shutdownDelay", toSeconds(shutdownDelay))
+            .put("bodyTimeout", toSeconds(bodyTimeout));
     cluster.putInto(json);
     return json;
   }

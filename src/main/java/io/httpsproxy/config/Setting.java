@@ -65,7 +65,9 @@ public enum Setting {
   SHUTDOWN_DELAY(
       "shutdownDelay",
       Kind.SECONDS,
-      "on SIGTERM, seconds to keep serving while /ready answers 503, before the drain");
+      "on SIGTERM, seconds to keep serving while /ready answers 503, before the drain"),
+  BODY_TIMEOUT(
+      "bodyTimeout", Kind.SECONDS, "longest wait for a request's whole body, seconds (then 408)");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].
@@ -100,7 +102,8 @@ public enum Setting {
               RATE_BURST,
               HEADER_TIMEOUT,
               LOG_LEVEL,
-              SHUTDOWN_DELAY));
+              SHUTDOWN_DELAY,
+              BODY_TIMEOUT));
 
   /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
   private static final java.util.regex.Pattern SECONDS_SYNTAX =

@@ -48,7 +48,7 @@ final class ApiHandler {
    */
   void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
     Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
-    BodyReader.read(req, bodyLimit(config.get()))
+    BodyReader.read(req, bodyLimit(config.get()), config.get().bodyTimeout())
         .map(
             raw -> {
               ex.bytesIn(raw.length());

@@ -2,11 +2,14 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
 
 /**
  * Reads a request body into memory, refusing (413) as soon as it would pass the limit: before any
@@ -16,12 +19,32 @@ import io.vertx.core.http.HttpServerRequest;
 final class BodyReader {
   private BodyReader() {}
 
-  static Future<Buffer> read(HttpServerRequest req, long maxBytes) {
+  /**
+   * The whole body, or a failure: 413 past {@code maxBytes}, 408 BODY_TIMEOUT when it is not all
+   * there within {@code timeout} (a body trickling in a byte at a time would otherwise hold the
+   * connection for ever: each byte restarts idleTimeout).
+   */
+  static Future<Buffer> read(HttpServerRequest req, long maxBytes, Duration timeout) {
     String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declared != null && tooLarge(declared, maxBytes)) {
       return Future.failedFuture(tooLarge(maxBytes));
     }
     Promise<Buffer> promise = Promise.promise();
+    Context context = Vertx.currentContext();
+    if (context != null && mayHaveBody(req, declared)) {
+      Vertx vertx = context.owner();
+      long timer =
+          vertx.setTimer(
+              Math.max(1, timeout.toMillis()),
+              id ->
+                  promise.tryFail(
+                      new ProxyException(
+                          FailureCode.BODY_TIMEOUT,
+                          "request body not received within bodyTimeout ("
+                              + timeout.toMillis()
+                              + " ms)")));
+      promise.future().onComplete(ar -> vertx.cancelTimer(timer));
+    }
     Buffer body = Buffer.buffer();
     req.handler(
         chunk -> {
@@ -44,6 +67,14 @@ final class BodyReader {
     }
     req.resume();
     return promise.future();
+  }
+
+  /** No Content-Length and no Transfer-Encoding: HTTP/1.1 says there is no body (RFC 9112 6.3). */
+  private static boolean mayHaveBody(HttpServerRequest req, String declared) {
+    if (declared != null) {
+      return !declared.trim().equals("0");
+    }
+    return req.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
   }
 
   private static boolean tooLarge(String declared, long maxBytes) {

@@ -11,6 +11,8 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -39,6 +41,12 @@ import java.util.function.Consumer;
 final class ConnectionGuard {
   static final String RAW = "proxyHeaderTimeoutRaw";
   static final String DECODED = "proxyHeaderTimeoutDecoded";
+
+  /**
+   * Set on a channel answered 408 by the header timeout: its half request is not reported again.
+   */
+  private static final AttributeKey<Boolean> TIMED_OUT =
+      AttributeKey.valueOf("https-proxy.headerTimedOut");
 
   private final long timeoutMs;
   private final Consumer<ChannelHandlerContext> onTimeout;
@@ -106,8 +114,19 @@ final class ConnectionGuard {
   private void fire(ChannelHandlerContext ctx) {
     timer = null;
     if (inFlight == 0 && ctx.channel().isActive()) {
+      ctx.channel().attr(TIMED_OUT).set(Boolean.TRUE);
       onTimeout.accept(ctx);
     }
+  }
+
+  /**
+   * True when {@code conn} was answered 408 by the header timeout. Closing it makes the decoder
+   * report the half-received head as an invalid request, which must not be answered or counted a
+   * second time.
+   */
+  static boolean headerTimedOut(HttpConnection conn) {
+    return conn instanceof ConnectionBase base
+        && Boolean.TRUE.equals(base.channel().attr(TIMED_OUT).get());
   }
 
   /** Before the decoder: the first byte after the last response starts the clock. */
@@ -143,6 +162,20 @@ final class ConnectionGuard {
         return;
       }
       ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * Vert.x's idleTimeout counts only bytes, so it would close a connection whose request is still
+     * queued or upstream, leaving the client without an answer. While a request is in flight the
+     * idle event is dropped: requestTimeout and queueTimeout bound that time, and bodyTimeout
+     * bounds a body that trickles in.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent && inFlight > 0) {
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
     }
 
     @Override

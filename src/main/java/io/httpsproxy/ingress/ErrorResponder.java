@@ -132,6 +132,7 @@ public final class ErrorResponder {
         || code == FailureCode.URI_TOO_LONG
         || code == FailureCode.HEADERS_TOO_LARGE
         || code == FailureCode.HEADER_TIMEOUT
+        || code == FailureCode.BODY_TIMEOUT
         || code == FailureCode.CONNECTION_LIMIT
         || code == FailureCode.CLIENT_DENIED
         || code == FailureCode.SHUTTING_DOWN;

@@ -56,7 +56,7 @@ final class ForwardHandler {
     }
     headers.add(HeaderHygiene.VIA);
     boolean head = req.method() == HttpMethod.HEAD;
-    BodyReader.read(req, config.get().maxBodyBytes())
+    BodyReader.read(req, config.get().maxBodyBytes(), config.get().bodyTimeout())
         .compose(
             body -> {
               ex.bytesIn(body.length());

@@ -303,6 +303,9 @@ public final class IngressVerticle extends VerticleBase {
    * headers, else 400, always with the connection closed since its framing cannot be trusted.
    */
   private void onInvalidRequest(HttpServerRequest req) {
+    if (ConnectionGuard.headerTimedOut(req.connection())) {
+      return; // answered 408 already; this is the half-received head the close left behind
+    }
     Throwable cause = req.decoderResult().cause();
     FailureCode code = FailureCode.BAD_FRAMING;
     if (cause instanceof TooLongHttpLineException) {
@@ -322,7 +325,33 @@ public final class IngressVerticle extends VerticleBase {
 
   /** No complete request head within headerTimeout: 408 and close (on the Netty event loop). */
   private void onHeaderTimeout(io.netty.channel.ChannelHandlerContext ctx) {
-    stats.recordFailure(FailureCode.HEADER_TIMEOUT, settings.config().headerTimeout().toMillis());
-    ConnectionGuard.answer408(ctx, RequestIds.next());
+    long ms = settings.config().headerTimeout().toMillis();
+    FailureCode code = FailureCode.HEADER_TIMEOUT;
+    stats.recordFailure(code, ms);
+    String id = RequestIds.next();
+    ConnectionGuard.answer408(ctx, id);
+    String client =
+        ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a
+            ? a.getAddress().getHostAddress()
+            : null;
+    // One access-log line for the 408 the client got; there is no request to name.
+    parts
+        .accessLog()
+        .log(
+            new AccessLog.Entry(
+                System.currentTimeMillis() - ms,
+                id,
+                client,
+                null,
+                null,
+                null,
+                code.status(),
+                code.name(),
+                0,
+                0,
+                0,
+                0,
+                ms,
+                null));
   }
 }

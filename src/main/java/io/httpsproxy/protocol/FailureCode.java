@@ -31,6 +31,7 @@ public enum FailureCode {
   AUTH_REQUIRED(401, Outcome.ERROR, "authentication required (Authorization: Basic or Bearer)"),
   RATE_LIMITED(429, Outcome.REJECTED, "too many requests from this client (rateLimit)"),
   HEADER_TIMEOUT(408, Outcome.TIMEOUT, "request headers not received within headerTimeout"),
+  BODY_TIMEOUT(408, Outcome.TIMEOUT, "request body not received within bodyTimeout"),
   URI_TOO_LONG(414, Outcome.ERROR, "request line exceeds maxInitialLineLength"),
   HEADERS_TOO_LARGE(431, Outcome.ERROR, "request headers exceed maxHeaderSize"),
   BAD_FRAMING(400, Outcome.ERROR, "malformed message framing; the connection is closed"),

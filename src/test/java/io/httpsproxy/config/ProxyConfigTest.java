@@ -53,7 +53,8 @@ class ProxyConfigTest {
         .put("accessLog", "off")
         .put("accessLogPaths", true)
         .put("logLevel", "DEBUG")
-        .put("shutdownDelay", 1.25);
+        .put("shutdownDelay", 1.25)
+        .put("bodyTimeout", 4.5);
   }
 
   @Test
