@@ -61,7 +61,12 @@ public final class Reloader {
                 Addresses.reload(nodes.selfId()),
                 (Message<JsonObject> msg) ->
                     reload(msg.body().getString("origin", "cluster"))
-                        .onComplete(ar -> msg.reply(ar.result())));
+                        .onComplete(
+                            ar ->
+                                msg.reply(
+                                    ar.succeeded()
+                                        ? ar.result()
+                                        : noAnswer(nodes.selfId(), ar.cause()))));
     return consumer.completion();
   }
 
@@ -119,6 +124,8 @@ public final class Reloader {
       next = source.load();
     } catch (ConfigException e) {
       return refused(origin, ReloadStatus.INVALID, e.getMessage(), running);
+    } catch (RuntimeException e) {
+      return refused(origin, ReloadStatus.INVALID, "could not read the config: " + e, running);
     }
     ConfigDiff diff = ConfigDiff.between(running.config(), next);
     if (diff.needsRestart()) {
@@ -131,6 +138,8 @@ public final class Reloader {
       built = NodeSettings.build(next, running.version() + 1, running, policies);
     } catch (ConfigException e) {
       return refused(origin, ReloadStatus.INVALID, e.getMessage(), running);
+    } catch (RuntimeException e) {
+      return refused(origin, ReloadStatus.INVALID, "could not apply the config: " + e, running);
     }
     List<String> applied = new ArrayList<>(diff.liveKeys());
     if (built.credentialsChanged(running) && !applied.contains("credentialsFile")) {
