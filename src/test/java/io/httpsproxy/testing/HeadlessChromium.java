@@ -81,7 +81,7 @@ public final class HeadlessChromium implements AutoCloseable {
             .start();
     HeadlessChromium c = new HeadlessChromium(p, profile);
     try {
-      c.attach(c.devToolsPort());
+      c.attachRetrying(c.devToolsPort());
       c.call("Runtime.enable", null).await();
       c.call("Log.enable", null).await();
       c.call("Page.enable", null).await();
@@ -108,6 +108,24 @@ public final class HeadlessChromium implements AutoCloseable {
       Thread.sleep(50);
     }
     throw new AssertionError("no DevToolsActivePort within " + START_TIMEOUT + ": " + log());
+  }
+
+  /**
+   * A browser that has just written its DevTools port may still close the page's WebSocket during
+   * the handshake (seen once in CI: "Connection closed while handshake in process"): try again.
+   */
+  private void attachRetrying(int port) throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        attach(port);
+        return;
+      } catch (RuntimeException | AssertionError e) {
+        if (attempt == 5 || !process.isAlive()) {
+          throw e;
+        }
+        Thread.sleep(300);
+      }
+    }
   }
 
   private void attach(int port) {
