@@ -35,7 +35,6 @@ public final class Reloader {
   private final NodeSettings.PolicyFactory policies;
   private final NodeDirectory nodes;
   private final String nodeId;
-  private MessageConsumer<JsonObject> consumer;
 
   public Reloader(
       Vertx vertx,
@@ -54,7 +53,7 @@ public final class Reloader {
 
   /** Listens for cluster-wide reloads started on other nodes. */
   public Future<Void> start() {
-    consumer =
+    MessageConsumer<JsonObject> consumer =
         vertx
             .eventBus()
             .consumer(

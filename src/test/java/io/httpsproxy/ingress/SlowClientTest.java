@@ -7,6 +7,7 @@ import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.ProxyClient.Resp;
 import io.httpsproxy.testing.ProxyFixture;
 import io.httpsproxy.testing.ProxyHarness;
+import io.httpsproxy.testing.RawHttp;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -61,7 +62,7 @@ class SlowClientTest {
   @Test
   void aConnectionIdleBetweenRequestsStillCloses() throws Exception {
     try (Socket s = connect()) {
-      assertTrue(exchange(s, get("/echo")).startsWith("HTTP/1.1 200"));
+      assertTrue(RawHttp.exchange(s, get("/echo")).startsWith("HTTP/1.1 200"));
       long quietFrom = System.nanoTime();
 
       assertEquals(-1, s.getInputStream().read(), "closed, without another answer");
@@ -145,27 +146,6 @@ class SlowClientTest {
         + " HTTP/1.1\r\nHost: localhost:"
         + upstream.port()
         + "\r\n\r\n";
-  }
-
-  /** Sends {@code request}; the response head and body (by Content-Length). */
-  private static String exchange(Socket s, String request) throws IOException {
-    s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-    InputStream in = s.getInputStream();
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int c = in.read();
-      if (c < 0) {
-        throw new IOException("closed before the response head: " + head);
-      }
-      head.append((char) c);
-    }
-    int length = 0;
-    for (String line : head.toString().split("\r\n")) {
-      if (line.toLowerCase().startsWith("content-length:")) {
-        length = Integer.parseInt(line.substring(15).trim());
-      }
-    }
-    return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
   }
 
   /** Everything until the proxy closes the connection. */

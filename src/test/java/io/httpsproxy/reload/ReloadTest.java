@@ -12,6 +12,7 @@ import io.httpsproxy.testing.ProxyClient;
 import io.httpsproxy.testing.ProxyClient.Resp;
 import io.httpsproxy.testing.ProxyFixture;
 import io.httpsproxy.testing.ProxyHarness;
+import io.httpsproxy.testing.RawHttp;
 import io.httpsproxy.testing.TestCa;
 import io.httpsproxy.testing.TestDns;
 import io.vertx.core.Future;
@@ -21,11 +22,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -298,12 +296,13 @@ class ReloadTest {
       s.bind(new InetSocketAddress("127.0.0.2", 0));
       s.connect(new InetSocketAddress("127.0.0.1", proxy.port()), 2_000);
       s.setSoTimeout(5_000);
-      assertEquals(200, exchange(s, request));
+      assertEquals(200, RawHttp.status(RawHttp.exchange(s, request)));
 
       write(base().put("allowClients", new JsonArray().add("127.0.0.1/32")));
       assertEquals(200, reload().status());
 
-      assertEquals(403, exchange(s, request), "the same connection, checked again");
+      assertEquals(
+          403, RawHttp.status(RawHttp.exchange(s, request)), "the same connection, checked again");
       assertEquals(-1, s.getInputStream().read(), "and closed");
     }
   }
@@ -354,30 +353,6 @@ class ReloadTest {
       Thread.sleep(10);
     }
     assertEquals(n, proxy.node().stats().queued().get(), "requests waiting for a worker");
-  }
-
-  /** One request on an open socket; the status code. Reads the whole response (Content-Length). */
-  private static int exchange(Socket s, String request) throws IOException {
-    OutputStream out = s.getOutputStream();
-    out.write(request.getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-    InputStream in = s.getInputStream();
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int c = in.read();
-      if (c < 0) {
-        throw new IOException("closed before the response head: " + head);
-      }
-      head.append((char) c);
-    }
-    int length = 0;
-    for (String line : head.toString().split("\r\n")) {
-      if (line.toLowerCase().startsWith("content-length:")) {
-        length = Integer.parseInt(line.substring(15).trim());
-      }
-    }
-    in.readNBytes(length);
-    return Integer.parseInt(head.substring(9, 12));
   }
 
   /** {@code concurrency} requests always in flight until closed; counts statuses and errors. */

@@ -35,6 +35,31 @@ public final class RawHttp {
     }
   }
 
+  /**
+   * One request on an open (kept-alive) socket: sends {@code request} and reads one response, head
+   * and a Content-Length body, leaving the socket open for the next.
+   */
+  public static String exchange(Socket s, String request) throws IOException {
+    s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+    s.getOutputStream().flush();
+    InputStream in = s.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new IOException("closed before the response head: " + head);
+      }
+      head.append((char) c);
+    }
+    int length = 0;
+    for (String line : head.toString().split("\r\n")) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+  }
+
   /** The status code of the first response in {@code raw}, or -1. */
   public static int status(String raw) {
     if (!raw.startsWith("HTTP/1.")) {
