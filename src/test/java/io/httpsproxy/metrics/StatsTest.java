@@ -45,6 +45,13 @@ class StatsTest {
       ProxyClient client = new ProxyClient(clientVertx, proxy.port());
       try {
         sendKnownMix(proxy, client, https);
+        // The answer leaves the worker before its slot is handed back to the dispatcher (off the
+        // critical path), so the gauges settle a moment after the client has its last response.
+        waitFor(
+            () ->
+                proxy.stats().busyWorkers().get() == 0
+                    && proxy.stats().awaitingReply().get() == 0
+                    && proxy.stats().queued().get() == 0);
         JsonObject s = client.local(HttpMethod.GET, "/stats", null).await().json();
 
         JsonObject req = s.getJsonObject("requests");
