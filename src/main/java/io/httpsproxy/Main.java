@@ -64,6 +64,19 @@ public final class Main {
   }
 
   /**
+   * Installs {@code handler}. A signal the parent left ignored (nohup ignores SIGHUP, a background
+   * job in a script SIGINT) stays ignored: the JVM will not take it over, so say so.
+   */
+  private static void handle(String name, SignalHandler handler, Logger log, String consequence) {
+    if (Signal.handle(new Signal(name), handler) == SignalHandler.SIG_IGN) {
+      log.warn(
+          "SIG{} was ignored by the process that started this node (nohup?) and stays ignored: {}",
+          name,
+          consequence);
+    }
+  }
+
+  /**
    * Runs a node until SIGTERM or SIGINT, then drains. The signal handlers go in before the node
    * starts, so a signal at any moment (even during start-up) leads to a drain and exit 0. SIGHUP
    * reloads the config (this node only; {@code POST /admin/reload?scope=cluster} reaches all).
@@ -80,19 +93,23 @@ public final class Main {
           }
           stopRequested.countDown();
         };
-    Signal.handle(new Signal("TERM"), onStop);
-    Signal.handle(new Signal("INT"), onStop);
+    handle("TERM", onStop, log, "a stop will not drain");
+    handle("INT", onStop, log, "Ctrl-C will not drain");
     AtomicReference<ProxyNode> running = new AtomicReference<>();
-    Signal.handle(
-        new Signal("HUP"),
+    handle(
+        "HUP",
         sig -> {
           ProxyNode n = running.get();
           if (n == null) {
             log.warn("SIGHUP during start-up: ignored (the node reads its config as it starts)");
             return;
           }
-          n.reloader().reload("SIGHUP");
-        });
+          n.reloader()
+              .reload("SIGHUP")
+              .onFailure(t -> log.error("reload (SIGHUP) failed: {}", t.toString(), t));
+        },
+        log,
+        "reload with POST /admin/reload instead");
     ProxyNode node;
     try {
       node = ProxyNode.start(config, source).await();

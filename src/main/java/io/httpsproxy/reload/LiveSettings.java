@@ -3,6 +3,8 @@ package io.httpsproxy.reload;
 import io.httpsproxy.config.ProxyConfig;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's current {@link NodeSettings}. Request paths read it once per use (a volatile read), so
@@ -10,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the upstream connection pools, the connection limits) is told through a listener.
  */
 public final class LiveSettings {
+  private static final Logger LOG = LoggerFactory.getLogger(LiveSettings.class);
+
   /** Told after each change, on the thread that applied it; must hand work to its own context. */
   @FunctionalInterface
   public interface Listener {
@@ -40,7 +44,12 @@ public final class LiveSettings {
     NodeSettings before = current;
     current = next;
     for (Listener l : listeners) {
-      l.changed(before, next);
+      try {
+        l.changed(before, next);
+      } catch (RuntimeException e) {
+        // The snapshot is in place; one holder failing to follow must not hide that from the rest.
+        LOG.error("config version {}: a listener failed to apply it", next.version(), e);
+      }
     }
   }
 }

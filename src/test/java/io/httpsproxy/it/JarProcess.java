@@ -147,7 +147,28 @@ final class JarProcess implements AutoCloseable {
    * every {@code PROXY_*} variable, plus {@code env}.
    */
   static JarProcess start(Path workDir, Map<String, String> env, List<String> args) {
+    return start(workDir, env, args, "--default-signal=HUP,INT,TERM");
+  }
+
+  /**
+   * Like {@link #start(Path, Map, List)}, but the node inherits {@code signal} ignored, as under
+   * {@code nohup} (SIGHUP) or a shell's background job (SIGINT).
+   */
+  static JarProcess startIgnoring(
+      String signal, Path workDir, Map<String, String> env, List<String> args) {
+    return start(workDir, env, args, "--ignore-signal=" + signal);
+  }
+
+  /**
+   * {@code env} sets the signal dispositions before it execs java (same pid), as a service manager
+   * does: the default for the node's signals, whatever the build itself inherited (a build run
+   * under nohup would otherwise pass SIGHUP on ignored, and the JVM keeps it ignored).
+   */
+  private static JarProcess start(
+      Path workDir, Map<String, String> env, List<String> args, String signals) {
     List<String> cmd = new ArrayList<>();
+    cmd.add("env");
+    cmd.add(signals);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JVM_FLAGS);
     cmd.add("-jar");

@@ -129,6 +129,40 @@ class ReloadIT {
     }
   }
 
+  @Test
+  void underNohupSighupStaysIgnoredTheNodeSaysSoAndTheEndpointStillReloads() throws Exception {
+    Path dir = JarProcess.workDir();
+    Path config = dir.resolve(JarProcess.EMPTY_CONFIG);
+    try (JarProcess node =
+        JarProcess.startIgnoring("HUP", dir, Map.of(), JarProcess.nodeArgs(dir))) {
+      int port = node.awaitListening(Duration.ofSeconds(60));
+      node.awaitOutput(
+          Pattern.compile(
+              "SIGHUP was ignored by the process that started this node \\(nohup\\?\\) and stays"
+                  + " ignored: reload with POST /admin/reload instead"),
+          Duration.ofSeconds(10));
+
+      Files.writeString(config, "{ \"denyDestinations\": [\"localhost\"] }");
+      node.signal("HUP");
+      assertEquals(200, fetch(port, target())); // a later request: the signal changed nothing
+      assertTrue(node.isAlive());
+      assertEquals(1, stats(port).getJsonObject("config").getInteger("version"));
+
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/admin/reload"))
+                  .timeout(Duration.ofSeconds(30))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals(403, fetch(port, target()));
+
+      node.sigterm();
+      assertEquals(0, node.finish(Duration.ofSeconds(30)).exitCode());
+    }
+  }
+
   private static int fetch(int port, String url) throws IOException, InterruptedException {
     String body = new JsonObject().put("url", url).encode();
     return HTTP.send(
