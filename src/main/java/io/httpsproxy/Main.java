@@ -122,13 +122,17 @@ public final class Main {
       return EXIT_START_FAILED;
     }
     log.info(
-        "https-proxy node {} listening on {}:{} (workers={}, queueSize={}, maxConnections={})",
+        "https-proxy node {} listening on {}:{} (workers={}, queueSize={}, maxConnections={}; {})",
         node.nodeId(),
         config.host(),
         node.port(),
         config.workers(),
         config.queueSize(),
-        config.maxConnections());
+        config.maxConnections(),
+        node.engines());
+    if (node.engines().fallback() != null) {
+      log.warn("{}", node.engines().fallback());
+    }
     try {
       stopRequested.await();
       // Both read now: a reload may have changed them.

@@ -7,6 +7,7 @@ import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.EgressDispatcherVerticle;
+import io.httpsproxy.egress.Engines;
 import io.httpsproxy.egress.UpstreamPool;
 import io.httpsproxy.egress.UpstreamVerticle;
 import io.httpsproxy.ingress.AccessLog;
@@ -65,6 +66,7 @@ public final class ProxyNode {
   private final String nodeId;
   private final PrometheusMeterRegistry registry;
   private final ProxyStats stats;
+  private final Engines engines;
   private final NodeDirectory nodes;
   private final ClusterView clusterView;
   private final Readiness readiness = new Readiness();
@@ -87,6 +89,7 @@ public final class ProxyNode {
     this.registry = registry;
     this.nodes = nodes;
     this.stats = new ProxyStats(registry, nodeId);
+    this.engines = Engines.of(config, vertx);
     // The port is known only once ingress listens; until then no upstream call can run anyway.
     NodeSettings.PolicyFactory policies =
         (allow, deny) ->
@@ -100,7 +103,8 @@ public final class ProxyNode {
                 stats
                     .snapshot()
                     .put("readiness", readiness.toJson())
-                    .put("config", configJson(settings.get())),
+                    .put("config", configJson(settings.get()))
+                    .put("engines", engines.toJson()),
             nodes.selfId(),
             nodes::nodes);
     readiness
@@ -126,6 +130,7 @@ public final class ProxyNode {
     VertxOptions options =
         new VertxOptions()
             .setEventLoopPoolSize(config.eventLoops())
+            .setPreferNativeTransport(config.nativeTransport())
             .setMetricsOptions(ProxyMeters.vertxOptions(nodeId));
     if (!config.dnsServerList().isEmpty()) {
       options.setAddressResolverOptions(
@@ -212,7 +217,7 @@ public final class ProxyNode {
         .compose(
             v ->
                 vertx.deployVerticle(
-                    () -> new UpstreamVerticle(settings, pool, stats, nodeId), perLoop))
+                    () -> new UpstreamVerticle(settings, pool, stats, nodeId, engines), perLoop))
         .compose(id -> vertx.deployVerticle(dispatcher))
         .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
         .compose(
@@ -242,6 +247,11 @@ public final class ProxyNode {
 
   private static JsonObject configJson(NodeSettings s) {
     return new JsonObject().put("version", s.version()).put("fingerprint", s.fingerprint());
+  }
+
+  /** The socket transport and upstream TLS this node runs with (settings vs. platform). */
+  public Engines engines() {
+    return engines;
   }
 
   /** The Hazelcast and event-bus ports this node listens on, when clustered. */

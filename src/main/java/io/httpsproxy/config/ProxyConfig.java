@@ -46,6 +46,8 @@ public record ProxyConfig(
     String logLevel,
     Duration shutdownDelay,
     Duration bodyTimeout,
+    boolean nativeTransport,
+    String tlsEngine,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -101,6 +103,14 @@ public record ProxyConfig(
 
   /** 10 MiB (maxBodyBytes) in 30 s needs ~350 KB/s; raise both together for slow large uploads. */
   public static final double DEFAULT_BODY_TIMEOUT = 30.0;
+
+  /** NIO: epoll measured no faster at 1 KiB / 64 keep-alive connections (bench/RESULTS.md). */
+  public static final boolean DEFAULT_NATIVE_TRANSPORT = false;
+
+  /** BoringSSL where it loads: 3.2x the JDK's requests/s when every call needs a handshake. */
+  public static final String DEFAULT_TLS_ENGINE = "openssl";
+
+  public static final List<String> TLS_ENGINES = List.of("openssl", "jdk");
 
   /** Levels of the application log, most to least severe (logback's names). */
   public static final List<String> LOG_LEVELS =
@@ -163,6 +173,14 @@ public record ProxyConfig(
       throw ConfigException.invalid(
           "logLevel", logLevel, "one of " + String.join(", ", LOG_LEVELS));
     }
+    tlsEngine =
+        tlsEngine == null
+            ? DEFAULT_TLS_ENGINE
+            : tlsEngine.trim().toLowerCase(java.util.Locale.ROOT);
+    if (!TLS_ENGINES.contains(tlsEngine)) {
+      throw ConfigException.invalid(
+          "tlsEngine", tlsEngine, "one of " + String.join(", ", TLS_ENGINES));
+    }
   }
 
   public static ProxyConfig defaults() {
@@ -204,6 +222,8 @@ public record ProxyConfig(
         string(j, "logLevel", DEFAULT_LOG_LEVEL),
         seconds(j, "shutdownDelay", DEFAULT_SHUTDOWN_DELAY),
         seconds(j, "bodyTimeout", DEFAULT_BODY_TIMEOUT),
+        bool(j, "nativeTransport", DEFAULT_NATIVE_TRANSPORT),
+        string(j, "tlsEngine", DEFAULT_TLS_ENGINE),
         ClusterConfig.fromJson(j));
   }
 
@@ -241,7 +261,9 @@ public record ProxyConfig(
             .put("accessLogPaths", accessLogPaths)
             .put("logLevel", logLevel)
             .put("shutdownDelay", toSeconds(shutdownDelay))
-            .put("bodyTimeout", toSeconds(bodyTimeout));
+            .put("bodyTimeout", toSeconds(bodyTimeout))
+            .put("nativeTransport", nativeTransport)
+            .put("tlsEngine", tlsEngine);
     cluster.putInto(json);
     return json;
   }

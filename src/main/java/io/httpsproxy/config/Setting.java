@@ -67,7 +67,9 @@ public enum Setting {
       Kind.SECONDS,
       "on SIGTERM, seconds to keep serving while /ready answers 503, before the drain"),
   BODY_TIMEOUT(
-      "bodyTimeout", Kind.SECONDS, "longest wait for a request's whole body, seconds (then 408)");
+      "bodyTimeout", Kind.SECONDS, "longest wait for a request's whole body, seconds (then 408)"),
+  NATIVE_TRANSPORT("nativeTransport", Kind.BOOL, "use Linux epoll for sockets instead of Java NIO"),
+  TLS_ENGINE("tlsEngine", Kind.STRING, "TLS of upstream calls: openssl (bundled BoringSSL) or jdk");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].

@@ -39,12 +39,15 @@ public final class UpstreamVerticle extends VerticleBase {
   /** Calls running on each client: the current one, and older ones retired by a reload. */
   private final Map<WebClient, Integer> callsByClient = new IdentityHashMap<>();
 
+  private final Engines engines;
   private DestinationResolver resolver;
   private UpstreamCall sending;
   private volatile int active;
 
-  public UpstreamVerticle(LiveSettings settings, UpstreamPool pool, ProxyStats stats, String node) {
+  public UpstreamVerticle(
+      LiveSettings settings, UpstreamPool pool, ProxyStats stats, String node, Engines engines) {
     this.settings = settings;
+    this.engines = engines;
     this.pool = pool;
     this.stats = stats;
     this.node = node;
@@ -53,6 +56,7 @@ public final class UpstreamVerticle extends VerticleBase {
   @Override
   public Future<?> start() throws Exception {
     clientOptions = clientOptions(settings.config());
+    engines.applyTo(clientOptions);
     client = newClient(settings.config().workers());
     resolver = new DestinationResolver(vertx, () -> settings.get().policy(), stats);
     settings.onChange(

@@ -71,7 +71,9 @@ class ConfigDiffTest {
             Setting.EVENT_BUS_PORT,
             Setting.CLUSTER_CONFIG,
             Setting.ACCESS_LOG,
-            Setting.ACCESS_LOG_PATHS);
+            Setting.ACCESS_LOG_PATHS,
+            Setting.NATIVE_TRANSPORT,
+            Setting.TLS_ENGINE);
     for (Setting s : Setting.values()) {
       assertEquals(!restart.contains(s), s.live(), s.key());
     }

@@ -675,6 +675,8 @@ class ConfigLoaderTest {
       case ACCESS_LOG -> "off";
       case ACCESS_LOG_PATHS -> "true";
       case LOG_LEVEL -> "DEBUG";
+      case NATIVE_TRANSPORT -> "true";
+      case TLS_ENGINE -> "jdk";
       default -> "7";
     };
   }

@@ -54,7 +54,9 @@ class ProxyConfigTest {
         .put("accessLogPaths", true)
         .put("logLevel", "DEBUG")
         .put("shutdownDelay", 1.25)
-        .put("bodyTimeout", 4.5);
+        .put("bodyTimeout", 4.5)
+        .put("nativeTransport", true)
+        .put("tlsEngine", "jdk");
   }
 
   @Test
@@ -67,6 +69,18 @@ class ProxyConfigTest {
             () -> ProxyConfig.fromJson(new JsonObject().put("logLevel", "LOUD")));
     assertEquals(
         "logLevel: 'LOUD' (expected: one of OFF, ERROR, WARN, INFO, DEBUG, TRACE)", e.getMessage());
+  }
+
+  @Test
+  void tlsEngineIsOpensslOrJdk() {
+    assertEquals("openssl", ProxyConfig.defaults().tlsEngine());
+    assertEquals(
+        "jdk", ProxyConfig.fromJson(new JsonObject().put("tlsEngine", " JDK ")).tlsEngine());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ProxyConfig.fromJson(new JsonObject().put("tlsEngine", "gnutls")));
+    assertEquals("tlsEngine: 'gnutls' (expected: one of openssl, jdk)", e.getMessage());
   }
 
   @Test
