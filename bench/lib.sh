@@ -15,6 +15,14 @@ bench_need() {
   fi
 }
 
+# bench_java_build -> compiles bench/java (BareForwarder, SlowUpstream, HopBench) into
+# target/bench-classes against target/https-proxy.jar (same Vert.x, Netty and BoringSSL)
+bench_java_build() {
+  [ -f target/https-proxy.jar ] || mvn -q -B package -DskipTests
+  rm -rf target/bench-classes && mkdir -p target/bench-classes
+  javac -nowarn -cp target/https-proxy.jar -d target/bench-classes $(find bench/java -name '*.java')
+}
+
 # free_port -> a TCP port nothing listens on now (the kernel's pick for 127.0.0.1:0)
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
 """Load shapes wrk cannot make, for bench/scenarios: many idle connections, a burst of
-concurrent requests each on its own connection, and a slow upstream. Loopback only: every
+concurrent requests each on its own connection. Loopback only: every
 address it connects to or binds is checked to be in 127.0.0.0/8.
 
   loadgen.py idle  --proxy 127.0.0.1:PORT --count N [--sources 2-60] [--hold S] [--pid PID]
   loadgen.py burst --proxy 127.0.0.1:PORT --url URL --count N [--api] [--timeout S]
-  loadgen.py slow-upstream --port PORT --delay S [--cert PEM --key PEM]   (HTTPS with a cert)
 """
 import argparse
 import asyncio
@@ -13,7 +12,6 @@ import ipaddress
 import json
 import os
 import resource
-import ssl
 import statistics
 import sys
 import time
@@ -126,32 +124,6 @@ async def idle(args):
     }))
 
 
-async def slow_upstream(args):
-    async def handle(reader, writer):
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                await asyncio.sleep(args.delay)
-                body = b"slow"
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n" + body)
-                await writer.drain()
-                if b"connection: close" in head.lower():
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        writer.close()
-
-    tls = None
-    if args.cert:
-        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        tls.load_cert_chain(args.cert, args.key)
-    server = await asyncio.start_server(handle, "127.0.0.1", args.port, backlog=65535, ssl=tls)
-    print(f"slow upstream on 127.0.0.1:{args.port}, delay {args.delay}s{', TLS' if tls else ''}",
-          flush=True)
-    async with server:
-        await server.serve_forever()
-
-
 def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -169,13 +141,8 @@ def main():
     i.add_argument("--sources", default="2-60")
     i.add_argument("--hold", type=float, default=5)
     i.add_argument("--pid", type=int, default=0)
-    s = sub.add_parser("slow-upstream")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--delay", type=float, default=2.0)
-    s.add_argument("--cert")
-    s.add_argument("--key")
     args = p.parse_args()
-    asyncio.run({"burst": burst, "idle": idle, "slow-upstream": slow_upstream}[args.cmd](args))
+    asyncio.run({"burst": burst, "idle": idle}[args.cmd](args))
 
 
 if __name__ == "__main__":

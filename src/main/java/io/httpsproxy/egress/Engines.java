@@ -9,8 +9,8 @@ import io.vertx.ext.web.client.WebClientOptions;
 /**
  * Which socket transport and which upstream TLS implementation a node really runs with. The
  * settings ({@code nativeTransport}, {@code tlsEngine}) ask; the platform decides: the jar bundles
- * epoll and BoringSSL for Linux x86-64, elsewhere the node falls back to Java NIO and the JDK's TLS
- * and says so at start-up. Both are chosen once, at start-up.
+ * epoll for Linux x86-64 and BoringSSL for Linux x86-64 and aarch64; elsewhere the node falls back
+ * to Java NIO and the JDK's TLS and says so at start-up. Both are chosen once, at start-up.
  *
  * @param transport {@code epoll} or {@code nio}
  * @param tls {@code openssl} or {@code jdk}
@@ -32,7 +32,10 @@ public record Engines(String transport, String tls, String fallback) {
       if (!fallback.isEmpty()) {
         fallback.append("; ");
       }
-      fallback.append("tlsEngine: OpenSSL unavailable, using the JDK's TLS");
+      fallback
+          .append("tlsEngine: OpenSSL unavailable (")
+          .append(io.netty.handler.ssl.OpenSsl.unavailabilityCause())
+          .append("), using the JDK's TLS");
     }
     return new Engines(transport, tls, fallback.isEmpty() ? null : fallback.toString());
   }
@@ -40,8 +43,7 @@ public record Engines(String transport, String tls, String fallback) {
   /** Sets the upstream client's TLS implementation. */
   void applyTo(WebClientOptions options) {
     if (tls.equals("openssl")) {
-      // Session cache on: a reconnect to the same upstream resumes instead of a full handshake.
-      options.setSslEngineOptions(new OpenSSLEngineOptions().setSessionCacheEnabled(true));
+      options.setSslEngineOptions(new OpenSSLEngineOptions());
     }
   }
 
