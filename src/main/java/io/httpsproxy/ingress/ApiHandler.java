@@ -54,6 +54,7 @@ final class ApiHandler {
               ex.bytesIn(raw.length());
               FetchRequest f = FetchRequest.parse(raw, config.get().maxBodyBytes());
               ex.target(f.target());
+              ex.method(f.method());
               if (f.method().equalsIgnoreCase("TRACE")) {
                 throw new ProxyException(
                     FailureCode.METHOD_NOT_ALLOWED, "TRACE is refused by this proxy");

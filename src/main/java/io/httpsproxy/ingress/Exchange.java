@@ -30,6 +30,7 @@ final class Exchange {
 
   // confined to the ingress verticle's event loop
   private boolean answered;
+  private String method;
   private Target target;
   private long bytesIn;
   private ProxyReply reply;
@@ -65,6 +66,11 @@ final class Exchange {
 
   long elapsedMs() {
     return (System.nanoTime() - startNanos) / 1_000_000;
+  }
+
+  /** For the access log: the method sent upstream, when it is not the client's (the JSON API). */
+  void method(String upstreamMethod) {
+    this.method = upstreamMethod;
   }
 
   /** For the access log: where the request goes. */
@@ -133,7 +139,7 @@ final class Exchange {
             trace.id(),
             caller.address(),
             caller.user(),
-            req.method().name(),
+            method != null ? method : req.method().name(),
             target,
             status,
             outcome,

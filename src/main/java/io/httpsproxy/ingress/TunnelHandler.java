@@ -103,8 +103,11 @@ final class TunnelHandler {
     client.onComplete(
         ar -> {
           if (ar.failed()) {
+            // Logged like a forward request whose client left: the upstream side had succeeded.
+            ex.tunnelClosed(0, 0);
             slots.release();
             upstream.close();
+            connectionGone.accept(conn);
             return;
           }
           new Tunnel(

@@ -73,6 +73,26 @@ class AccessLogTest {
   }
 
   @Test
+  void aJsonApiLineNamesTheUpstreamMethodNotThePostThatCarriedIt() throws Exception {
+    try (HttpsUpstream upstream = HttpsUpstream.http();
+        ProxyHarness proxy = ProxyHarness.start(ProxyFixture.baseConfig(null, null))) {
+      String fetch =
+          new JsonObject()
+              .put("url", upstream.url("/echo"))
+              .put("method", "PUT")
+              .put("body", "x")
+              .encode();
+      List<String> lines =
+          capture(() -> assertEquals(200, proxy.client().fetchRaw(fetch).await().status()), 1);
+
+      assertEquals(1, lines.size(), lines.toString());
+      JsonObject j = new JsonObject(lines.get(0));
+      assertEquals("PUT", j.getString("method"));
+      assertEquals(upstream.port(), j.getInteger("port"));
+    }
+  }
+
+  @Test
   void injectedControlCharactersCannotForgeASecondLine() throws Exception {
     try (HttpsUpstream upstream = HttpsUpstream.http();
         ProxyHarness proxy =

@@ -3,11 +3,15 @@ package io.httpsproxy.ingress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.httpsproxy.testing.ProxyFixture;
 import io.httpsproxy.testing.ProxyHarness;
 import io.httpsproxy.testing.RawHttp;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * A client that sends CONNECT and leaves before the proxy has reached the upstream. The upstream
@@ -34,6 +39,10 @@ class TunnelClientGoneTest {
 
   @Test
   void aClientThatLeavesDuringTheUpstreamConnectLeaksNoTunnelSlot() throws Exception {
+    Logger accessLogger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    accessLogger.addAppender(logged);
     try (ServerSocket slow = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = slow.getLocalPort();
       List<Socket> fillers = fillAcceptQueue(port);
@@ -62,6 +71,14 @@ class TunnelClientGoneTest {
 
         assertEquals(-1, fromProxy.getInputStream().read(), "the upstream side was closed");
         awaitNoActiveTunnel(proxy);
+        // One access-log line for the departed client: the tunnel never carried a byte.
+        List<JsonObject> lines =
+            logged.list.stream().map(e -> new JsonObject(e.getFormattedMessage())).toList();
+        assertEquals(1, lines.size(), lines.toString());
+        assertEquals("CONNECT", lines.get(0).getString("method"));
+        assertEquals(port, lines.get(0).getInteger("port"));
+        assertEquals(0L, lines.get(0).getLong("bytesIn"));
+        assertEquals(0L, lines.get(0).getLong("bytesOut"));
         String next = RawHttp.exchange(proxy.port(), connect, 500);
         assertTrue(next.startsWith("HTTP/1.1 200"), "the slot came back: " + next);
         acceptor.interrupt();
@@ -70,6 +87,8 @@ class TunnelClientGoneTest {
           s.close();
         }
       }
+    } finally {
+      accessLogger.detachAppender(logged);
     }
   }
 
