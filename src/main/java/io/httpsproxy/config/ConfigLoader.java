@@ -7,8 +7,12 @@ import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -19,6 +23,8 @@ public final class ConfigLoader {
   private final Map<String, String> env;
   private final JsonObject merged = new JsonObject();
   private final Map<String, String> sourceOf = new HashMap<>();
+  private final Set<String> fileKeys = new HashSet<>();
+  private String filePath;
 
   private ConfigLoader(Map<String, String> env) {
     this.env = env;
@@ -29,7 +35,36 @@ public final class ConfigLoader {
     return new ConfigLoader(env).run(cmd);
   }
 
+  /**
+   * The keys the config file sets that a flag or a {@code PROXY_*} variable overrides, as "key: the
+   * file's value is overridden by SOURCE", in the order of {@link Setting}. A reload reports them:
+   * editing such a key in the file changes nothing, by design.
+   */
+  public static List<String> shadowed(ParseResult cmd, Map<String, String> env) {
+    ConfigLoader loader = new ConfigLoader(env);
+    loader.merge(cmd);
+    List<String> out = new ArrayList<>();
+    for (Setting s : Setting.values()) {
+      String source = loader.sourceOf.get(s.key());
+      boolean inFile = loader.fileKeys.contains(s.key());
+      if (inFile && !source.equals(loader.filePath)) {
+        out.add(s.key() + ": the file's value is overridden by " + source);
+      }
+    }
+    return out;
+  }
+
   private ProxyConfig run(ParseResult cmd) {
+    merge(cmd);
+    try {
+      return ProxyConfig.fromJson(merged);
+    } catch (ConfigException e) {
+      throw withSource(e);
+    }
+  }
+
+  /** File, then environment, then positional arguments, then flags: each overrides the last. */
+  private void merge(ParseResult cmd) {
     readFile(cmd);
     for (Setting s : Setting.values()) {
       String raw = env.get(s.env());
@@ -50,11 +85,6 @@ public final class ConfigLoader {
         put(s, parse(s, String.valueOf(raw), s.flag()), s.flag());
       }
     }
-    try {
-      return ProxyConfig.fromJson(merged);
-    } catch (ConfigException e) {
-      throw withSource(e);
-    }
   }
 
   private void readFile(ParseResult cmd) {
@@ -65,6 +95,7 @@ public final class ConfigLoader {
       return;
     }
     JsonObject file = parseFile(path);
+    filePath = path.toString();
     for (String key : file.fieldNames()) {
       Setting s = Setting.byKey(key);
       if (s == null) {
@@ -72,6 +103,7 @@ public final class ConfigLoader {
             path + ": unknown key '" + key + "' (expected one of the keys in the README)");
       }
       put(s, fromFile(s, file.getValue(key), path.toString()), path.toString());
+      fileKeys.add(s.key());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.httpsproxy.config;
 
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.ParseResult;
 
@@ -13,10 +14,28 @@ public interface ConfigSource {
   /** Reads and validates the config, or throws {@link ConfigException} naming what is wrong. */
   ProxyConfig load();
 
+  /**
+   * Keys the file sets that a flag or an environment variable overrides ({@link
+   * ConfigLoader#shadowed}); none when there is no file behind the source.
+   */
+  default List<String> shadowed() {
+    return List.of();
+  }
+
   /** The command line and environment a node was started with. */
   static ConfigSource of(ParseResult cmd, Map<String, String> env) {
     Map<String, String> copy = Map.copyOf(env);
-    return () -> ConfigLoader.load(cmd, copy);
+    return new ConfigSource() {
+      @Override
+      public ProxyConfig load() {
+        return ConfigLoader.load(cmd, copy);
+      }
+
+      @Override
+      public List<String> shadowed() {
+        return ConfigLoader.shadowed(cmd, copy);
+      }
+    };
   }
 
   /** Always the same config: a reload then never changes anything. */

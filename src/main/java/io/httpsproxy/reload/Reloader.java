@@ -144,9 +144,10 @@ public final class Reloader {
     if (built.credentialsChanged(running) && !applied.contains("credentialsFile")) {
       applied.add("credentialsFile");
     }
+    List<String> shadowed = shadowed(origin);
     if (applied.isEmpty()) {
       LOG.info("reload ({}): nothing changed; config version {}", origin, running.version());
-      return result(ReloadStatus.UNCHANGED, running, List.of(), null);
+      return withShadowed(result(ReloadStatus.UNCHANGED, running, List.of(), null), shadowed);
     }
     live.replace(built);
     LOG.info(
@@ -155,7 +156,30 @@ public final class Reloader {
         String.join(", ", applied),
         built.version(),
         built.fingerprint());
-    return result(ReloadStatus.APPLIED, built, applied, null);
+    return withShadowed(result(ReloadStatus.APPLIED, built, applied, null), shadowed);
+  }
+
+  /** File keys a flag or variable overrides: an edit to them did nothing, so say which. */
+  private List<String> shadowed(String origin) {
+    List<String> shadowed;
+    try {
+      shadowed = source.shadowed();
+    } catch (RuntimeException e) {
+      return List.of(); // the file was just read without error; only the report is lost
+    }
+    if (!shadowed.isEmpty()) {
+      LOG.warn(
+          "reload ({}): flags and PROXY_* variables win over the file: {}",
+          origin,
+          String.join("; ", shadowed));
+    }
+    return shadowed;
+  }
+
+  private static JsonObject withShadowed(JsonObject result, List<String> shadowed) {
+    return shadowed.isEmpty()
+        ? result
+        : result.put("shadowed", new JsonArray(new ArrayList<>(shadowed)));
   }
 
   private JsonObject refused(

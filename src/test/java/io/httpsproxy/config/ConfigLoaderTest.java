@@ -178,6 +178,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void fileKeysThatAFlagOrVariableOverridesAreNamedWithTheirSource() throws IOException {
+    Path f = file("c.json", "{\"queueSize\": 7, \"workers\": 4, \"maxTunnels\": 9}");
+    String[] args = {"--config", f.toString(), "--workers", "4", "--rate-limit", "5"};
+
+    List<String> shadowed =
+        ConfigLoader.shadowed(
+            ServeCommand.create().parseArgs(args), Map.of("PROXY_QUEUE_SIZE", "8"));
+
+    // Same value or not, an edit to these keys in the file would change nothing. maxTunnels is
+    // the file's own; rateLimit is not in the file.
+    assertEquals(
+        List.of(
+            "queueSize: the file's value is overridden by PROXY_QUEUE_SIZE",
+            "workers: the file's value is overridden by --workers"),
+        shadowed);
+    assertEquals(
+        List.of(),
+        ConfigLoader.shadowed(ServeCommand.create().parseArgs("--config", f.toString()), Map.of()));
+  }
+
+  @Test
   void environmentOverridesDefaults() throws IOException {
     ProxyConfig c = load(Map.of("PROXY_WORKERS", "3"), "--config", emptyFile());
 

@@ -1,6 +1,7 @@
 package io.httpsproxy.reload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -232,6 +233,9 @@ class ReloadTest {
 
     assertEquals(200, r.status());
     assertEquals(new JsonArray().add("requestTimeout"), r.json().getJsonArray("applied"));
+    assertEquals(
+        new JsonArray().add("workers: the file's value is overridden by --workers"),
+        r.json().getJsonArray("shadowed"));
     assertEquals(3, stats().getJsonObject("limits").getInteger("workers"));
     assertEquals(7000, stats().getJsonObject("limits").getInteger("requestTimeoutMs"));
   }
@@ -245,6 +249,7 @@ class ReloadTest {
     assertEquals(200, r.status());
     assertEquals("unchanged", r.json().getString("status"));
     assertEquals(1, r.json().getInteger("configVersion"));
+    assertNull(r.json().getValue("shadowed"), "nothing shadowed, no field");
   }
 
   @Test
