@@ -1,5 +1,7 @@
 package io.httpsproxy.it;
 
+import static io.httpsproxy.it.DashboardIT.await;
+import static io.httpsproxy.it.DashboardIT.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.httpsproxy.testing.HeadlessChromium;
@@ -11,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -60,24 +61,5 @@ class DashboardClusterIT {
   private static long readyNodes(HeadlessChromium chromium) {
     return Long.parseLong(
         chromium.eval("String(document.querySelectorAll('#readiness .node.up').length)"));
-  }
-
-  private static long number(String s) {
-    return s == null || s.equals("-") ? -1 : Long.parseLong(s);
-  }
-
-  private static void await(BooleanSupplier condition, HeadlessChromium chromium)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "page did not get there within 20 s; errors "
-                + chromium.errors()
-                + "; body "
-                + chromium.eval("document.body.innerText"));
-      }
-      Thread.sleep(200);
-    }
   }
 }

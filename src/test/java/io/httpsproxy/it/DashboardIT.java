@@ -55,17 +55,19 @@ class DashboardIT {
     }
   }
 
-  private static long number(String s) {
+  /** A number tile of the page; -1 while it shows "-". */
+  static long number(String s) {
     return s == null || s.equals("-") ? -1 : Long.parseLong(s);
   }
 
-  private static void await(BooleanSupplier condition, HeadlessChromium chromium)
+  /** Waits up to 20 s for the page to get there; fails with its errors and text otherwise. */
+  static void await(BooleanSupplier condition, HeadlessChromium chromium)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError(
-            "page did not get there within 15 s; errors "
+            "page did not get there within 20 s; errors "
                 + chromium.errors()
                 + "; body "
                 + chromium.eval("document.body.innerText"));
