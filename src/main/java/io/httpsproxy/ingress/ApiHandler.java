@@ -5,18 +5,9 @@ import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
-import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.security.HeaderHygiene;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -77,7 +68,7 @@ final class ApiHandler {
                     reply.status(),
                     resp ->
                         resp.putHeader("Content-Type", "application/json")
-                            .end(toJson(reply, ex.elapsedMs()).toBuffer()));
+                            .end(ApiAnswer.encode(reply, ex.elapsedMs())));
               }
             })
         .onFailure(ex::fail);
@@ -86,48 +77,5 @@ final class ApiHandler {
   /** Largest API request body: a maxBodyBytes body in base64 plus the JSON envelope. */
   static long bodyLimit(ProxyConfig config) {
     return config.maxBodyBytes() / 3 * 4 + ENVELOPE_BYTES;
-  }
-
-  static JsonObject toJson(ProxyReply reply, long totalMs) {
-    JsonObject headers = new JsonObject();
-    for (Header h : reply.headers()) {
-      String name = h.name().toLowerCase(java.util.Locale.ROOT);
-      Object prev = headers.getValue(name);
-      if (prev == null) {
-        headers.put(name, h.value());
-      } else if (prev instanceof JsonArray arr) {
-        arr.add(h.value());
-      } else {
-        headers.put(name, new JsonArray().add(prev).add(h.value()));
-      }
-    }
-    JsonObject out = new JsonObject().put("status", reply.status()).put("headers", headers);
-    String text = utf8(reply.body());
-    if (text != null) {
-      out.put("body", text);
-    } else {
-      out.put("bodyBase64", Base64.getEncoder().encodeToString(reply.body().getBytes()));
-    }
-    return out.put(
-            "timings",
-            new JsonObject()
-                .put("queueMs", reply.queueMs())
-                .put("upstreamMs", reply.upstreamMs())
-                .put("totalMs", totalMs))
-        .put("node", reply.node());
-  }
-
-  /** The body as text when it is valid UTF-8, else null (then it travels as base64). */
-  private static String utf8(Buffer body) {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(body.getBytes()))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return null;
-    }
   }
 }
