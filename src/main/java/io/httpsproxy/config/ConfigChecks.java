@@ -4,10 +4,15 @@ import io.httpsproxy.security.DestinationRule;
 import io.httpsproxy.security.IpAddresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reading and checking the list-valued settings (destination rules, client CIDRs, ports). */
+/**
+ * Reading and checking settings beyond a range: lists (destination rules, client CIDRs, ports),
+ * choices from a fixed set, DNS servers and the CA file.
+ */
 final class ConfigChecks {
   private ConfigChecks() {}
 
@@ -66,6 +71,52 @@ final class ConfigChecks {
       if (IpAddresses.parse(e) == null) {
         throw ConfigException.invalid(key, e, "a CIDR, e.g. 10.0.0.0/8 or ::1/128");
       }
+    }
+  }
+
+  /** {@code value} must be one of {@code allowed} (already normalised by the caller). */
+  static void oneOf(String key, String value, List<String> allowed) {
+    if (!allowed.contains(value)) {
+      throw ConfigException.invalid(key, value, "one of " + String.join(", ", allowed));
+    }
+  }
+
+  static void dnsServers(String servers) {
+    if (servers.isEmpty()) {
+      return;
+    }
+    for (String entry : servers.split(",")) {
+      String e = entry.trim();
+      int colon = e.lastIndexOf(':');
+      boolean ok = colon > 0 && colon < e.length() - 1;
+      if (ok) {
+        try {
+          int port = Integer.parseInt(e.substring(colon + 1));
+          ok = port > 0 && port <= 65535;
+        } catch (NumberFormatException ex) {
+          ok = false;
+        }
+      }
+      if (!ok) {
+        throw ConfigException.invalid("dnsServers", servers, "host:port[,host:port...]");
+      }
+    }
+  }
+
+  static void caFile(String caFile) {
+    if (caFile.isEmpty()) {
+      return;
+    }
+    Path p = Path.of(caFile);
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
+    }
+    try {
+      if (!Files.readString(p).contains("-----BEGIN CERTIFICATE-----")) {
+        throw ConfigException.invalid("caFile", caFile, "a PEM file with at least one CERTIFICATE");
+      }
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
     }
   }
 }

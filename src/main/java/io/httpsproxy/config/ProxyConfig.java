@@ -2,7 +2,6 @@ package io.httpsproxy.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,9 +138,9 @@ public record ProxyConfig(
     checkNotNegative("drainTimeout", drainTimeout);
     checkPositive("statsInterval", statsInterval);
     caFile = caFile == null ? "" : caFile;
-    checkCaFile(caFile);
+    ConfigChecks.caFile(caFile);
     dnsServers = dnsServers == null ? "" : dnsServers.trim();
-    checkDnsServers(dnsServers);
+    ConfigChecks.dnsServers(dnsServers);
     checkRange("eventLoops", eventLoops, 1, 1024);
     checkRange("maxHeaderSize", maxHeaderSize, 1024, 1024 * 1024);
     checkRange("maxInitialLineLength", maxInitialLineLength, 256, 1024 * 1024);
@@ -169,18 +168,12 @@ public record ProxyConfig(
         logLevel == null ? DEFAULT_LOG_LEVEL : logLevel.trim().toUpperCase(java.util.Locale.ROOT);
     checkNotNegative("shutdownDelay", shutdownDelay);
     checkPositive("bodyTimeout", bodyTimeout);
-    if (!LOG_LEVELS.contains(logLevel)) {
-      throw ConfigException.invalid(
-          "logLevel", logLevel, "one of " + String.join(", ", LOG_LEVELS));
-    }
+    ConfigChecks.oneOf("logLevel", logLevel, LOG_LEVELS);
     tlsEngine =
         tlsEngine == null
             ? DEFAULT_TLS_ENGINE
             : tlsEngine.trim().toLowerCase(java.util.Locale.ROOT);
-    if (!TLS_ENGINES.contains(tlsEngine)) {
-      throw ConfigException.invalid(
-          "tlsEngine", tlsEngine, "one of " + String.join(", ", TLS_ENGINES));
-    }
+    ConfigChecks.oneOf("tlsEngine", tlsEngine, TLS_ENGINES);
   }
 
   public static ProxyConfig defaults() {
@@ -363,45 +356,6 @@ public record ProxyConfig(
   private static void checkNotNegative(String key, Duration d) {
     if (d.isNegative()) {
       throw ConfigException.invalid(key, toSeconds(d), ">= 0 seconds");
-    }
-  }
-
-  private static void checkDnsServers(String servers) {
-    if (servers.isEmpty()) {
-      return;
-    }
-    for (String entry : servers.split(",")) {
-      String e = entry.trim();
-      int colon = e.lastIndexOf(':');
-      boolean ok = colon > 0 && colon < e.length() - 1;
-      if (ok) {
-        try {
-          int port = Integer.parseInt(e.substring(colon + 1));
-          ok = port > 0 && port <= 65535;
-        } catch (NumberFormatException ex) {
-          ok = false;
-        }
-      }
-      if (!ok) {
-        throw ConfigException.invalid("dnsServers", servers, "host:port[,host:port...]");
-      }
-    }
-  }
-
-  private static void checkCaFile(String caFile) {
-    if (caFile.isEmpty()) {
-      return;
-    }
-    Path p = Path.of(caFile);
-    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-      throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
-    }
-    try {
-      if (!Files.readString(p).contains("-----BEGIN CERTIFICATE-----")) {
-        throw ConfigException.invalid("caFile", caFile, "a PEM file with at least one CERTIFICATE");
-      }
-    } catch (java.io.IOException | java.io.UncheckedIOException e) {
-      throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
     }
   }
 }
