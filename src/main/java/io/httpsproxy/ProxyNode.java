@@ -6,18 +6,16 @@ import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
-import io.httpsproxy.egress.EgressDispatcherVerticle;
+import io.httpsproxy.admission.Admission;
 import io.httpsproxy.egress.Engines;
-import io.httpsproxy.egress.UpstreamPool;
-import io.httpsproxy.egress.UpstreamVerticle;
 import io.httpsproxy.ingress.AccessLog;
 import io.httpsproxy.ingress.IngressVerticle;
 import io.httpsproxy.metrics.ProxyMeters;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.metrics.StatsReporter;
-import io.httpsproxy.protocol.Addresses;
 import io.httpsproxy.protocol.Codecs;
+import io.httpsproxy.protocol.StreamRouter;
 import io.httpsproxy.reload.LiveSettings;
 import io.httpsproxy.reload.LogLevels;
 import io.httpsproxy.reload.NodeSettings;
@@ -74,7 +72,9 @@ public final class ProxyNode {
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger port = new AtomicInteger();
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
-  private EgressDispatcherVerticle dispatcher;
+  private final AtomicInteger loops = new AtomicInteger();
+  private final Admission admission;
+  private final StreamRouter router;
 
   private ProxyNode(
       Vertx vertx,
@@ -90,6 +90,11 @@ public final class ProxyNode {
     this.nodes = nodes;
     this.stats = new ProxyStats(registry, nodeId);
     this.engines = Engines.of(config, vertx);
+    this.admission =
+        new Admission(
+            vertx, config.workers(), config.queueSize(), stats.queued(), stats.busyWorkers());
+    this.router = new StreamRouter(vertx, nodes.selfId());
+    nodes.onRemoved(router::peerLost);
     // The port is known only once ingress listens; until then no upstream call can run anyway.
     NodeSettings.PolicyFactory policies =
         (allow, deny) ->
@@ -196,30 +201,23 @@ public final class ProxyNode {
   private Future<?> deploy() {
     Codecs.register(vertx);
     LogLevels.apply(config.logLevel());
-    UpstreamPool pool = new UpstreamPool();
     ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections());
     ConnectionLimiter tunnelSlots = new ConnectionLimiter(config.maxTunnels());
     settings.onChange(
         (before, after) -> {
           limiter.setMax(after.config().maxConnections());
           tunnelSlots.setMax(after.config().maxTunnels());
+          admission.setLimits(after.config().workers(), after.config().queueSize());
           LogLevels.apply(after.config().logLevel());
         });
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     AccessLog.configure(config.accessLog());
     AccessLog accessLog = new AccessLog(config.accessLogPaths(), nodeId);
-    dispatcher =
-        new EgressDispatcherVerticle(
-            settings, pool, stats, nodeId, Addresses.egress(nodes.selfId()));
     return clusterView
         .start()
         .compose(v -> reloader.start())
-        .compose(
-            v ->
-                vertx.deployVerticle(
-                    () -> new UpstreamVerticle(settings, pool, stats, nodeId, engines), perLoop))
-        .compose(id -> vertx.deployVerticle(dispatcher))
-        .compose(id -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
+        .compose(v -> router.start())
+        .compose(v -> vertx.deployVerticle(new StatsReporter(stats, config.statsInterval())))
         .compose(
             id ->
                 vertx.deployVerticle(
@@ -237,7 +235,12 @@ public final class ProxyNode {
                                   clusterView,
                                   nodes,
                                   reloader,
-                                  accessLog),
+                                  accessLog,
+                                  admission,
+                                  router,
+                                  engines,
+                                  nodeId),
+                              loops.getAndIncrement(),
                               port::set);
                       ingresses.add(v);
                       return v;
@@ -270,8 +273,9 @@ public final class ProxyNode {
 
   /**
    * Graceful stop, bounded by {@code drain}: readiness goes false at once; the ingress stops
-   * accepting and lets its in-flight requests finish; then the dispatcher stops taking work (other
-   * nodes send theirs elsewhere) and finishes what it holds; then Vert.x closes and, when
+   * accepting and lets its in-flight requests finish; then the workers stop taking work from other
+   * nodes (they send theirs elsewhere) and finish what they hold, queued, running or streaming;
+   * what is still queued at the deadline is answered SHUTTING_DOWN; then Vert.x closes and, when
    * clustered, the node leaves the cluster.
    */
   public Future<Void> shutdown(Duration drain) {
@@ -282,9 +286,28 @@ public final class ProxyNode {
       drains.add(v.drain(drain));
     }
     return Future.join(drains)
+        .transform(ar -> Future.join(ingresses.stream().map(IngressVerticle::stopRemoteWork).toList()))
+        .transform(ar -> awaitIdle(deadline))
         .transform(
-            ar -> dispatcher.drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))))
-        .transform(ar -> vertx.close());
+            ar -> {
+              admission.close();
+              return vertx.close();
+            });
+  }
+
+  /** Completes when nothing is queued, running or streaming here, or at {@code deadlineNanos}. */
+  private Future<Void> awaitIdle(long deadlineNanos) {
+    Promise<Void> idle = Promise.promise();
+    pollIdle(idle, deadlineNanos);
+    return idle.future();
+  }
+
+  private void pollIdle(Promise<Void> idle, long deadlineNanos) {
+    if ((admission.idle() && router.open() == 0) || System.nanoTime() >= deadlineNanos) {
+      idle.tryComplete();
+      return;
+    }
+    vertx.setTimer(20, id -> pollIdle(idle, deadlineNanos));
   }
 
   /**

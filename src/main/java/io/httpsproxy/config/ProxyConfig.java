@@ -47,6 +47,9 @@ public record ProxyConfig(
     Duration bodyTimeout,
     boolean nativeTransport,
     String tlsEngine,
+    long apiMaxBodyBytes,
+    long streamWindowBytes,
+    Duration writeIdleTimeout,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -57,7 +60,17 @@ public record ProxyConfig(
   public static final double DEFAULT_QUEUE_TIMEOUT = 30.0;
   public static final double DEFAULT_REQUEST_TIMEOUT = 30.0;
   public static final double DEFAULT_CONNECT_TIMEOUT = 10.0;
-  public static final long DEFAULT_MAX_BODY_BYTES = 10L * 1024 * 1024;
+  /** 0: no limit. Bodies stream, so their size costs no memory: the limit is policy only. */
+  public static final long DEFAULT_MAX_BODY_BYTES = 0;
+
+  /** The JSON API holds its bodies whole (they travel inside JSON): 10 MiB each way. */
+  public static final long DEFAULT_API_MAX_BODY_BYTES = 10L * 1024 * 1024;
+
+  /** Bytes in flight per direction of a body that crosses nodes: 4 chunks of 64 KiB. */
+  public static final long DEFAULT_STREAM_WINDOW_BYTES = 256 * 1024;
+
+  /** A client that reads nothing of its answer for this long is cut off. */
+  public static final double DEFAULT_WRITE_IDLE_TIMEOUT = 30.0;
   public static final double DEFAULT_IDLE_TIMEOUT = 60.0;
   public static final double DEFAULT_DRAIN_TIMEOUT = 30.0;
   public static final double DEFAULT_STATS_INTERVAL = 60.0;
@@ -100,7 +113,7 @@ public record ProxyConfig(
   /** 0: drain at once. Behind a load balancer: longer than its health-check interval x failures. */
   public static final double DEFAULT_SHUTDOWN_DELAY = 0.0;
 
-  /** 10 MiB (maxBodyBytes) in 30 s needs ~350 KB/s; raise both together for slow large uploads. */
+  /** The whole request body, streamed or not: 100 MiB in 30 s needs ~3.5 MB/s; raise for slow uploads. */
   public static final double DEFAULT_BODY_TIMEOUT = 30.0;
 
   /** NIO: epoll measured no faster at 1 KiB / 64 keep-alive connections (bench/RESULTS.md). */
@@ -120,6 +133,12 @@ public record ProxyConfig(
 
   private static final double MAX_SECONDS = 86_400;
 
+  /** 1 PiB: streamed bodies have no memory ceiling, so this only catches typos. */
+  private static final long MAX_BYTES = 1L << 50;
+
+  /** The API's bodies are whole in memory and base64 in one JSON string (Java's 2 GiB array cap). */
+  private static final long MAX_API_BYTES = 1L << 30;
+
   public ProxyConfig {
     checkRange("port", port, 0, 65535);
     if (host == null || host.isBlank()) {
@@ -131,9 +150,10 @@ public record ProxyConfig(
     checkPositive("queueTimeout", queueTimeout);
     checkPositive("requestTimeout", requestTimeout);
     checkPositive("connectTimeout", connectTimeout);
-    if (maxBodyBytes < 0 || maxBodyBytes > Integer.MAX_VALUE) {
-      throw ConfigException.invalid("maxBodyBytes", maxBodyBytes, ">= 0 and <= 2147483647");
-    }
+    checkRange("maxBodyBytes", maxBodyBytes, 0, MAX_BYTES);
+    checkRange("apiMaxBodyBytes", apiMaxBodyBytes, 1, MAX_API_BYTES);
+    checkRange("streamWindowBytes", streamWindowBytes, 64 * 1024, 64L * 1024 * 1024);
+    checkPositive("writeIdleTimeout", writeIdleTimeout);
     checkNotNegative("idleTimeout", idleTimeout);
     checkNotNegative("drainTimeout", drainTimeout);
     checkPositive("statsInterval", statsInterval);
@@ -217,6 +237,9 @@ public record ProxyConfig(
         seconds(j, "bodyTimeout", DEFAULT_BODY_TIMEOUT),
         bool(j, "nativeTransport", DEFAULT_NATIVE_TRANSPORT),
         string(j, "tlsEngine", DEFAULT_TLS_ENGINE),
+        longValue(j, "apiMaxBodyBytes", DEFAULT_API_MAX_BODY_BYTES),
+        longValue(j, "streamWindowBytes", DEFAULT_STREAM_WINDOW_BYTES),
+        seconds(j, "writeIdleTimeout", DEFAULT_WRITE_IDLE_TIMEOUT),
         ClusterConfig.fromJson(j));
   }
 
@@ -256,7 +279,10 @@ public record ProxyConfig(
             .put("shutdownDelay", toSeconds(shutdownDelay))
             .put("bodyTimeout", toSeconds(bodyTimeout))
             .put("nativeTransport", nativeTransport)
-            .put("tlsEngine", tlsEngine);
+            .put("tlsEngine", tlsEngine)
+            .put("apiMaxBodyBytes", apiMaxBodyBytes)
+            .put("streamWindowBytes", streamWindowBytes)
+            .put("writeIdleTimeout", toSeconds(writeIdleTimeout));
     cluster.putInto(json);
     return json;
   }
@@ -277,6 +303,14 @@ public record ProxyConfig(
   /** Tokens a client may spend at once: rateBurst, or one second's worth when 0. */
   public int effectiveRateBurst() {
     return rateBurst > 0 ? rateBurst : Math.max(1, rateLimit);
+  }
+
+  /**
+   * The JSON API's limit on each body: apiMaxBodyBytes, or maxBodyBytes when that is set and
+   * smaller (the policy limit holds for every kind of request).
+   */
+  public long apiBodyLimit() {
+    return maxBodyBytes > 0 ? Math.min(maxBodyBytes, apiMaxBodyBytes) : apiMaxBodyBytes;
   }
 
   public boolean authEnabled() {
@@ -339,6 +373,12 @@ public record ProxyConfig(
 
   private static double toSeconds(Duration d) {
     return d.toNanos() / 1e9;
+  }
+
+  private static void checkRange(String key, long v, long min, long max) {
+    if (v < min || v > max) {
+      throw ConfigException.invalid(key, v, ">= " + min + " and <= " + max);
+    }
   }
 
   private static void checkRange(String key, int v, int min, int max) {

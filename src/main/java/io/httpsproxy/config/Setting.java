@@ -17,7 +17,8 @@ public enum Setting {
   QUEUE_TIMEOUT("queueTimeout", Kind.SECONDS, "longest wait for a worker, seconds (then 503)"),
   REQUEST_TIMEOUT("requestTimeout", Kind.SECONDS, "longest upstream call, seconds (then 504)"),
   CONNECT_TIMEOUT("connectTimeout", Kind.SECONDS, "longest upstream TCP+TLS connect, seconds"),
-  MAX_BODY_BYTES("maxBodyBytes", Kind.LONG, "largest request or response body (413 / 502)"),
+  MAX_BODY_BYTES(
+      "maxBodyBytes", Kind.LONG, "largest request or response body (413 / 502); 0 = no limit"),
   IDLE_TIMEOUT(
       "idleTimeout", Kind.SECONDS, "close idle client connections after, seconds; 0 = never"),
   DRAIN_TIMEOUT("drainTimeout", Kind.SECONDS, "on SIGTERM, longest wait for in-flight requests"),
@@ -69,7 +70,17 @@ public enum Setting {
   BODY_TIMEOUT(
       "bodyTimeout", Kind.SECONDS, "longest wait for a request's whole body, seconds (then 408)"),
   NATIVE_TRANSPORT("nativeTransport", Kind.BOOL, "use Linux epoll for sockets instead of Java NIO"),
-  TLS_ENGINE("tlsEngine", Kind.STRING, "TLS of upstream calls: openssl (bundled BoringSSL) or jdk");
+  TLS_ENGINE("tlsEngine", Kind.STRING, "TLS of upstream calls: openssl (bundled BoringSSL) or jdk"),
+  API_MAX_BODY_BYTES(
+      "apiMaxBodyBytes",
+      Kind.LONG,
+      "largest JSON API body each way, held whole in memory (413 / 502)"),
+  STREAM_WINDOW_BYTES(
+      "streamWindowBytes", Kind.LONG, "bytes in flight per direction of a body between nodes"),
+  WRITE_IDLE_TIMEOUT(
+      "writeIdleTimeout",
+      Kind.SECONDS,
+      "cut off a client that reads nothing of its answer for, seconds");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].
@@ -105,7 +116,10 @@ public enum Setting {
               HEADER_TIMEOUT,
               LOG_LEVEL,
               SHUTDOWN_DELAY,
-              BODY_TIMEOUT));
+              BODY_TIMEOUT,
+              API_MAX_BODY_BYTES,
+              STREAM_WINDOW_BYTES,
+              WRITE_IDLE_TIMEOUT));
 
   /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
   private static final java.util.regex.Pattern SECONDS_SYNTAX =

@@ -4,7 +4,7 @@ import io.httpsproxy.config.ProxyConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.OpenSSLEngineOptions;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.HttpClientOptions;
 
 /**
  * Which socket transport and which upstream TLS implementation a node really runs with. The
@@ -41,7 +41,7 @@ public record Engines(String transport, String tls, String fallback) {
   }
 
   /** Sets the upstream client's TLS implementation. */
-  void applyTo(WebClientOptions options) {
+  void applyTo(HttpClientOptions options) {
     if (tls.equals("openssl")) {
       options.setSslEngineOptions(new OpenSSLEngineOptions());
     }

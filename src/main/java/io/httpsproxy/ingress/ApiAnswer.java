@@ -27,8 +27,8 @@ final class ApiAnswer {
 
   private ApiAnswer() {}
 
-  static Buffer encode(ProxyReply reply, long totalMs) {
-    byte[] body = reply.body().getBytes();
+  static Buffer encode(ProxyReply reply, Buffer upstreamBody, long totalMs) {
+    byte[] body = upstreamBody.getBytes();
     ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + body.length / 3 + 1024);
     try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
       g.writeStartObject();

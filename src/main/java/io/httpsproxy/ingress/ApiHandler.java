@@ -5,6 +5,7 @@ import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.protocol.ProxyRequest;
 import io.httpsproxy.security.HeaderHygiene;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
@@ -14,6 +15,8 @@ import java.util.function.Supplier;
 /**
  * {@code POST /api/v1/fetch}: the original client protocol. The answer is 200 with the upstream's
  * status, headers, body and timings; the proxy's own failures keep their status and error body.
+ * Bodies travel inside JSON, so unlike absolute-form requests they are whole in memory, bounded by
+ * {@link ProxyConfig#apiBodyLimit()} both ways.
  */
 final class ApiHandler {
   /** JSON and base64 inflate a body by about 4/3; the envelope gets some room on top. */
@@ -39,11 +42,12 @@ final class ApiHandler {
    */
   void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
     Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
-    BodyReader.read(req, bodyLimit(config.get()), config.get().bodyTimeout())
+    long limit = config.get().apiBodyLimit();
+    BodyReader.read(req, requestLimit(limit), config.get().bodyTimeout())
         .map(
             raw -> {
               ex.bytesIn(raw.length());
-              FetchRequest f = FetchRequest.parse(raw, config.get().maxBodyBytes());
+              FetchRequest f = FetchRequest.parse(raw, limit);
               ex.target(f.target());
               ex.method(f.method());
               if (f.method().equalsIgnoreCase("TRACE")) {
@@ -52,30 +56,25 @@ final class ApiHandler {
               }
               return f;
             })
-        .compose(
+        .onSuccess(
             f -> {
               List<Header> headers = new ArrayList<>(f.headers());
               headers.add(HeaderHygiene.VIA);
-              return egress.send(ex, f.method(), f.target(), headers, f.body());
-            })
-        .onSuccess(
-            reply -> {
-              ex.reply(reply);
-              if (reply.isFailure()) {
-                ex.fail(reply.toException());
-              } else {
-                ex.respond(
-                    reply.status(),
-                    resp ->
-                        resp.putHeader("Content-Type", "application/json")
-                            .end(ApiAnswer.encode(reply, ex.elapsedMs())));
-              }
+              boolean withBody = f.body().length() > 0;
+              egress.send(
+                  ex,
+                  f.method(),
+                  f.target(),
+                  headers,
+                  withBody ? f.body().length() : ProxyRequest.NO_BODY,
+                  limit,
+                  new ApiDownstream(ex, req, withBody ? f.body() : null));
             })
         .onFailure(ex::fail);
   }
 
-  /** Largest API request body: a maxBodyBytes body in base64 plus the JSON envelope. */
-  static long bodyLimit(ProxyConfig config) {
-    return config.maxBodyBytes() / 3 * 4 + ENVELOPE_BYTES;
+  /** Largest API request: a body at the API's limit in base64, plus the JSON envelope. */
+  static long requestLimit(long bodyLimit) {
+    return bodyLimit / 3 * 4 + ENVELOPE_BYTES;
   }
 }

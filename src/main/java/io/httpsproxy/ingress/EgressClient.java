@@ -2,42 +2,50 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.EgressWorker;
 import io.httpsproxy.metrics.ProxyStats;
-import io.httpsproxy.protocol.Addresses;
+import io.httpsproxy.protocol.BodyPipe;
+import io.httpsproxy.protocol.Downstream;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
+import io.httpsproxy.protocol.LocalCall;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.protocol.ProxyRequest;
+import io.httpsproxy.protocol.StreamChannel;
+import io.httpsproxy.protocol.StreamFrame;
+import io.httpsproxy.protocol.StreamRouter;
 import io.httpsproxy.security.Target;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import java.util.HashMap;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The ingress side of the queue: picks a node, puts the request on that node's egress address with
- * its deadlines, and makes sure the client gets one answer whatever happens to the node.
+ * The ingress side of the queue: picks a node, puts the request on the event bus with its
+ * deadlines, and makes sure the client gets one answer whatever happens to the node.
  *
  * <ul>
+ *   <li>This node: a {@link LocalCall} to the worker of this same event loop, delivered locally;
+ *       the worker pipes the bodies straight between the two connections.
+ *   <li>Another node: the request head to that node's egress address; its reply is the answer
+ *       head, and the bodies stream as credit-controlled frames on a {@link StreamChannel}.
  *   <li>No consumer there (a node starting or draining): nothing was delivered, so it is sent to
  *       another node.
- *   <li>The node leaves the cluster (killed, frozen past the heartbeat timeout): an idempotent
- *       request (RFC 9110 section 9.2.2) whose queue deadline has not passed is sent to another
- *       node; any other gets 502 NODE_LOST at once, so a POST never runs twice.
+ *   <li>The node leaves the cluster before the answer head: an idempotent request (RFC 9110
+ *       section 9.2.2) whose queue deadline has not passed and whose body was not yet sent is sent
+ *       to another node; any other gets 502 NODE_LOST at once, so a POST never runs twice. After
+ *       the head, the client's answer is cut off (its connection closed), never ended as complete.
  *   <li>The send timeout is only a safety net: a worker always answers by the queue deadline plus
  *       the request timeout.
  * </ul>
@@ -46,15 +54,17 @@ final class EgressClient {
   private static final long SAFETY_MARGIN_MS = 5_000;
   private static final Set<String> IDEMPOTENT =
       Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Vertx vertx;
+  private final Context context;
   private final Supplier<ProxyConfig> config;
   private final ProxyStats stats;
   private final NodeDirectory nodes;
+  private final StreamRouter router;
+  private final String localAddress;
 
-  // confined to the ingress verticle's event loop: attempts in flight, by the node they went to
-  private final Map<String, Set<Attempt>> inFlight = new HashMap<>();
-
+  // confined to the ingress verticle's event loop
   /** The reply deadline for the config in force, remade when a reload replaces the config. */
   private DeliveryOptions delivery;
 
@@ -65,16 +75,30 @@ final class EgressClient {
       Context context,
       Supplier<ProxyConfig> config,
       ProxyStats stats,
-      NodeDirectory nodes) {
+      NodeDirectory nodes,
+      StreamRouter router,
+      String localAddress) {
     this.vertx = vertx;
+    this.context = context;
     this.config = config;
     this.stats = stats;
     this.nodes = nodes;
-    nodes.onRemoved(id -> context.runOnContext(v -> nodeLost(id)));
+    this.router = router;
+    this.localAddress = localAddress;
   }
 
-  Future<ProxyReply> send(
-      Exchange ex, String method, Target target, List<Header> headers, Buffer body) {
+  /**
+   * Sends the request; {@code down} gets its one answer. {@code bodyLength} is {@link
+   * ProxyRequest#NO_BODY}, {@link ProxyRequest#UNKNOWN_LENGTH} or the Content-Length.
+   */
+  void send(
+      Exchange ex,
+      String method,
+      Target target,
+      List<Header> headers,
+      long bodyLength,
+      long maxResponseBytes,
+      Downstream down) {
     ProxyConfig config = this.config.get();
     if (config != deliveryFor) {
       long budget =
@@ -88,79 +112,231 @@ final class EgressClient {
             method,
             target,
             ex.trace().forUpstream(headers),
-            body,
+            bodyLength,
             ex.acceptedAtMs(),
             ex.acceptedAtMs() + config.queueTimeout().toMillis(),
-            config.requestTimeout().toMillis());
+            config.requestTimeout().toMillis(),
+            maxResponseBytes,
+            null,
+            null,
+            0);
     stats.awaitingReply().incrementAndGet();
-    Attempt attempt = new Attempt(req, delivery);
-    attempt.go();
-    return attempt.result.future().andThen(ar -> stats.awaitingReply().decrementAndGet());
+    new Attempt(req, new Answered(down), EgressWorker.window(config), delivery).go();
   }
 
-  private void nodeLost(String nodeId) {
-    Set<Attempt> lost = inFlight.remove(nodeId);
-    if (lost == null) {
-      return;
-    }
-    for (Attempt a : lost) {
-      a.retryOrFail(
-          new ProxyException(
-              FailureCode.NODE_LOST,
-              "the node serving the request left the cluster (" + nodeId + ")"));
-    }
-  }
-
-  /** One request's way to a reply, across as many nodes as it takes. */
+  /** One request's way to an answer, across as many nodes as it takes. */
   private final class Attempt {
     private final ProxyRequest req;
+    private final Downstream down;
+    private final int window;
     private final DeliveryOptions delivery;
-    private final Promise<ProxyReply> result = Promise.promise();
     private final Set<String> tried = new HashSet<>();
-    private String node;
 
-    Attempt(ProxyRequest req, DeliveryOptions delivery) {
+    // confined to the ingress verticle's event loop; per node tried
+    private StreamChannel channel;
+    private boolean bodyStarted;
+    private boolean headSeen;
+    private boolean done;
+
+    Attempt(ProxyRequest req, Downstream down, int window, DeliveryOptions delivery) {
       this.req = req;
+      this.down = down;
+      this.window = window;
       this.delivery = delivery;
     }
 
     void go() {
-      node = nodes.pick(tried);
+      String node = nodes.pick(tried);
       if (node == null) {
-        result.tryFail(new ProxyException(FailureCode.NO_WORKERS));
+        finish(ProxyReply.failed(FailureCode.NO_WORKERS, null, 0, 0, null));
         return;
       }
-      String sentTo = node;
-      tried.add(sentTo);
-      inFlight.computeIfAbsent(sentTo, k -> new LinkedHashSet<>()).add(this);
+      tried.add(node);
+      if (node.equals(nodes.selfId())) {
+        vertx.eventBus().send(localAddress, new LocalCall(req, down), LOCAL);
+        return;
+      }
+      String key = nodes.selfId() + "/" + req.id() + "/" + tried.size();
+      channel = router.open(key, node, context, window);
+      StreamChannel ch = channel;
+      ch.firstCreditHandler(() -> sendBody(ch))
+          .peerLostHandler(() -> lost(ch, node))
+          .resetHandler(r -> {}); // the source fails with it; the response pipe reports it
+      down.onGone(() -> cancel(ch));
+      ProxyRequest remote =
+          new ProxyRequest(
+              req.id(),
+              req.method(),
+              req.target(),
+              req.headers(),
+              req.bodyLength(),
+              req.acceptedAtMs(),
+              req.queueDeadlineMs(),
+              req.requestTimeoutMs(),
+              req.maxResponseBytes(),
+              key,
+              nodes.selfId(),
+              window);
       vertx
           .eventBus()
-          .<ProxyReply>request(Addresses.egress(sentTo), req, delivery)
-          .onComplete(ar -> replied(sentTo, ar));
+          .<ProxyReply>request(io.httpsproxy.protocol.Addresses.egress(node), remote, delivery)
+          .onComplete(ar -> replied(ch, ar));
     }
 
-    private void replied(String sentTo, AsyncResult<Message<ProxyReply>> ar) {
-      Set<Attempt> onNode = inFlight.get(sentTo);
-      if (onNode == null || !onNode.remove(this)) {
-        return; // already answered when the node was lost
+    /** The worker asked for the body: it streams to the peer from now on (no retry after). */
+    private void sendBody(StreamChannel ch) {
+      if (done || ch != channel) {
+        return;
+      }
+      ReadStream<Buffer> body = down.body();
+      if (body == null) {
+        return;
+      }
+      bodyStarted = true;
+      new BodyPipe(vertx, body, ch.sink())
+          .start()
+          .onFailure(
+              t -> {
+                // The client side failed (413, 408, gone): the peer stops, the client is answered.
+                ProxyException e = ErrorResponder.toProxyException(t, req.id());
+                ch.send(StreamFrame.reset(ch.key(), ProxyReply.failed(e, 0, 0, null)));
+                end(ch, ProxyReply.failed(e, 0, 0, ch.peer()));
+              });
+    }
+
+    private void replied(StreamChannel ch, AsyncResult<Message<ProxyReply>> ar) {
+      if (done || ch != channel) {
+        return; // answered already (node lost, client gone, a body failure)
       }
       if (ar.succeeded()) {
-        result.tryComplete(ar.result().body());
+        ProxyReply head = ar.result().body();
+        if (head.isFailure()) {
+          end(ch, head);
+        } else {
+          stream(ch, head);
+        }
       } else if (ar.cause() instanceof ReplyException r
           && r.failureType() == ReplyFailure.NO_HANDLERS) {
+        ch.close();
         go(); // nothing was delivered: another node may take it
       } else {
-        result.tryFail(ar.cause());
+        ch.send(StreamFrame.of(ch.key(), StreamFrame.Kind.CANCEL));
+        end(ch, ProxyReply.failed(ErrorResponder.toProxyException(ar.cause(), req.id()), 0, 0, null));
       }
     }
 
-    void retryOrFail(ProxyException lost) {
-      boolean idempotent = IDEMPOTENT.contains(req.method());
-      if (idempotent && System.currentTimeMillis() < req.queueDeadlineMs()) {
-        go();
-      } else {
-        result.tryFail(lost);
+    /** The head is in: the client's answer starts, and the body follows as the peer sends it. */
+    private void stream(StreamChannel ch, ProxyReply head) {
+      headSeen = true;
+      WriteStream<Buffer> sink = down.respond(head);
+      long stallMs = config.get().writeIdleTimeout().toMillis();
+      new BodyPipe(vertx, ch.source(), sink)
+          .stallTimeout(
+              stallMs,
+              () ->
+                  new ProxyException(
+                      FailureCode.WRITE_TIMEOUT,
+                      "the client read nothing for writeIdleTimeout (" + stallMs + " ms)"))
+          .start()
+          .onComplete(
+              done -> {
+                if (done.succeeded()) {
+                  this.done = true;
+                  ch.close();
+                  return;
+                }
+                ch.send(StreamFrame.of(ch.key(), StreamFrame.Kind.CANCEL));
+                ProxyException e = ErrorResponder.toProxyException(done.cause(), req.id());
+                end(ch, ProxyReply.failed(e, head.queueMs(), head.upstreamMs(), head.node()));
+              });
+    }
+
+    private void lost(StreamChannel ch, String node) {
+      if (done || ch != channel || headSeen) {
+        return; // after the head, the response pipe fails with NODE_LOST
       }
+      ch.close();
+      boolean retry =
+          IDEMPOTENT.contains(req.method())
+              && !bodyStarted
+              && System.currentTimeMillis() < req.queueDeadlineMs();
+      if (retry) {
+        go();
+        return;
+      }
+      end(
+          ch,
+          ProxyReply.failed(
+              FailureCode.NODE_LOST,
+              "the node serving the request left the cluster (" + node + ")",
+              0,
+              0,
+              node));
+    }
+
+    private void cancel(StreamChannel ch) {
+      if (done || ch != channel) {
+        return;
+      }
+      ch.send(StreamFrame.of(ch.key(), StreamFrame.Kind.CANCEL));
+      end(ch, ProxyReply.failed(FailureCode.CLIENT_GONE, null, 0, 0, ch.peer()));
+    }
+
+    private void end(StreamChannel ch, ProxyReply failure) {
+      ch.close();
+      finish(failure);
+    }
+
+    private void finish(ProxyReply failure) {
+      if (done) {
+        return;
+      }
+      done = true;
+      down.fail(failure);
+    }
+  }
+
+  /** Counts the request as awaiting an answer until its head or its failure is in. */
+  private final class Answered implements Downstream {
+    private final Downstream down;
+    private boolean answered;
+
+    Answered(Downstream down) {
+      this.down = down;
+    }
+
+    private void answered() {
+      if (!answered) {
+        answered = true;
+        stats.awaitingReply().decrementAndGet();
+      }
+    }
+
+    @Override
+    public ReadStream<Buffer> body() {
+      return down.body();
+    }
+
+    @Override
+    public WriteStream<Buffer> respond(ProxyReply head) {
+      answered();
+      return down.respond(head);
+    }
+
+    @Override
+    public void fail(ProxyReply failure) {
+      answered();
+      down.fail(failure);
+    }
+
+    @Override
+    public boolean gone() {
+      return down.gone();
+    }
+
+    @Override
+    public void onGone(Runnable action) {
+      down.onGone(action);
     }
   }
 }

@@ -50,6 +50,12 @@ public final class ErrorResponder {
    * there first thing); {@code requestId} may be null then, and a new one is made if it is not.
    */
   public static void send(HttpServerRequest req, ProxyException e, String requestId) {
+    send(req, e, requestId, false);
+  }
+
+  /** As {@link #send(HttpServerRequest, ProxyException, String)}; {@code close} forces a close. */
+  public static void send(
+      HttpServerRequest req, ProxyException e, String requestId, boolean forceClose) {
     HttpServerResponse resp = req.response();
     if (resp.ended() || resp.closed()) {
       return;
@@ -71,7 +77,7 @@ public final class ErrorResponder {
       resp.putHeader(
           code == FailureCode.AUTH_REQUIRED ? "WWW-Authenticate" : "Proxy-Authenticate", challenge);
     }
-    boolean close = closesConnection(code);
+    boolean close = forceClose || closesConnection(code);
     if (close) {
       resp.putHeader("Connection", "close");
     }

@@ -2,6 +2,7 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.ingress.AccessGate.Caller;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.security.Target;
@@ -30,6 +31,7 @@ final class Exchange {
 
   // confined to the ingress verticle's event loop
   private boolean answered;
+  private int streamStatus;
   private String method;
   private Target target;
   private long bytesIn;
@@ -83,7 +85,7 @@ final class Exchange {
     this.bytesIn = n;
   }
 
-  /** For the access log: the worker's reply (timings and node). */
+  /** For the access log: the worker's answer head (timings and node). */
   void reply(ProxyReply r) {
     this.reply = r;
   }
@@ -106,8 +108,48 @@ final class Exchange {
     log(upstreamStatus, "SUCCESS", resp.bytesWritten(), ms);
   }
 
+  /**
+   * The upstream's answer starts streaming to the client: its head is on the response (written
+   * with the first body bytes); {@link #streamEnded} or {@link #streamAborted} follows.
+   */
+  void streamStarted(int upstreamStatus) {
+    if (answered) {
+      return;
+    }
+    answered = true;
+    streamStatus = upstreamStatus;
+    req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, trace.id());
+  }
+
+  /** The streamed answer ended complete. */
+  void streamEnded() {
+    long ms = elapsedMs();
+    stats.recordSuccess(streamStatus, ms);
+    log(streamStatus, "SUCCESS", req.response().bytesWritten(), ms);
+  }
+
+  /**
+   * The streamed answer could not be completed ({@code code} says why): the client connection is
+   * closed, so the cut-off body can never be taken for a whole one.
+   */
+  void streamAborted(FailureCode code) {
+    long ms = elapsedMs();
+    stats.recordFailure(code, ms);
+    LOG.debug("id={} answer cut off after {} ms: {}", trace.id(), ms, code);
+    log(streamStatus, code.name(), req.response().bytesWritten(), ms);
+    req.connection().close();
+  }
+
   /** Answers with the proxy's own error. */
   void fail(Throwable t) {
+    fail(t, false);
+  }
+
+  /**
+   * Answers with the proxy's own error; {@code close} also closes the connection after it (a
+   * request body was left unread).
+   */
+  void fail(Throwable t, boolean close) {
     if (answered) {
       return;
     }
@@ -122,7 +164,7 @@ final class Exchange {
         e.code(),
         ms,
         e.getMessage());
-    ErrorResponder.send(req, e, trace.id());
+    ErrorResponder.send(req, e, trace.id(), close);
     log(e.code().status(), e.code().name(), req.response().bytesWritten(), ms);
   }
 

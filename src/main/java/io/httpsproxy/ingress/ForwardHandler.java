@@ -4,29 +4,35 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
-import io.httpsproxy.protocol.ProxyReply;
+import io.httpsproxy.protocol.ProxyRequest;
 import io.httpsproxy.security.HeaderHygiene;
 import io.httpsproxy.security.Target;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Forward-proxy requests in absolute form ({@code GET https://host/path HTTP/1.1}): the body is
- * read (bounded), the request goes over the event-bus queue, and the upstream's answer comes back
- * with hop-by-hop headers removed.
+ * Forward-proxy requests in absolute form ({@code GET https://host/path HTTP/1.1}): the request
+ * head goes over the event-bus queue, and the bodies stream both ways once a worker starts it
+ * ({@link ForwardDownstream}), with hop-by-hop headers removed. A Content-Length over maxBodyBytes
+ * is refused before anything is forwarded.
  */
 final class ForwardHandler {
+  private final Vertx vertx;
   private final Supplier<ProxyConfig> config;
   private final ProxyStats stats;
   private final EgressClient egress;
   private final AccessLog accessLog;
 
   ForwardHandler(
-      Supplier<ProxyConfig> config, ProxyStats stats, EgressClient egress, AccessLog accessLog) {
+      Vertx vertx,
+      Supplier<ProxyConfig> config,
+      ProxyStats stats,
+      EgressClient egress,
+      AccessLog accessLog) {
+    this.vertx = vertx;
     this.config = config;
     this.stats = stats;
     this.egress = egress;
@@ -34,12 +40,19 @@ final class ForwardHandler {
   }
 
   void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
+    long length = bodyLength(req);
+    boolean withBody = length != ProxyRequest.NO_BODY;
+    if (withBody) {
+      req.pause(); // until a worker reads it: nothing is lost, and the client waits
+    } else {
+      req.resume(); // paused by an asynchronous gate; it has no body to hold back
+    }
     Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
     Target target;
     try {
       target = Target.parse(req.uri());
     } catch (ProxyException e) {
-      ex.fail(e);
+      ex.fail(e, withBody); // an unread body cannot be taken for the next request
       return;
     }
     ex.target(target);
@@ -47,54 +60,49 @@ final class ForwardHandler {
     try {
       headers = MaxForwards.apply(req, HeaderHygiene.forUpstream(req.headers()));
     } catch (ProxyException e) {
-      ex.fail(e);
+      ex.fail(e, withBody);
       return;
     }
     if (headers == null) {
+      req.resume();
       ex.respond(200, MaxForwards::answer);
       return;
     }
     headers.add(HeaderHygiene.VIA);
-    boolean head = req.method() == HttpMethod.HEAD;
-    BodyReader.read(req, config.get().maxBodyBytes(), config.get().bodyTimeout())
-        .compose(
-            body -> {
-              ex.bytesIn(body.length());
-              return egress.send(ex, req.method().name(), target, headers, body);
-            })
-        .onSuccess(
-            reply -> {
-              ex.reply(reply);
-              if (reply.isFailure()) {
-                ex.fail(reply.toException());
-              } else {
-                ex.respond(reply.status(), resp -> write(resp, reply, head));
-              }
-            })
-        .onFailure(ex::fail);
-  }
-
-  private static void write(HttpServerResponse resp, ProxyReply reply, boolean head) {
-    resp.setStatusCode(reply.status());
-    String upstreamLength = null;
-    for (Header h : reply.headers()) {
-      if (h.name().equalsIgnoreCase("content-length")) {
-        upstreamLength = h.value();
-        continue;
-      }
-      if (h.name().equalsIgnoreCase(ErrorResponder.REQUEST_ID_HEADER)) {
-        continue; // the proxy's own id is already there; two would confuse clients
-      }
-      resp.headers().add(h.name(), h.value());
-    }
-    resp.headers().add(HeaderHygiene.VIA.name(), HeaderHygiene.VIA.value());
-    if (head) {
-      if (upstreamLength != null) {
-        resp.putHeader(HttpHeaders.CONTENT_LENGTH, upstreamLength);
-      }
-      resp.end();
+    ProxyConfig now = config.get();
+    long limit = now.maxBodyBytes();
+    if (limit > 0 && length > limit) {
+      ex.fail(RequestBody.tooLarge(limit));
       return;
     }
-    resp.end(reply.body());
+    RequestBody body = withBody ? new RequestBody(vertx, req, limit, now.bodyTimeout()) : null;
+    egress.send(
+        ex,
+        req.method().name(),
+        target,
+        headers,
+        length,
+        limit,
+        new ForwardDownstream(ex, req, body));
+  }
+
+  /**
+   * RFC 9112 section 6.3: chunked means a body of unknown length, a Content-Length its length, and
+   * neither no body at all. Netty has refused both together, and malformed lengths, already.
+   */
+  static long bodyLength(HttpServerRequest req) {
+    if (req.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+      return ProxyRequest.UNKNOWN_LENGTH;
+    }
+    String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared == null) {
+      return ProxyRequest.NO_BODY;
+    }
+    try {
+      long n = Long.parseLong(declared.trim());
+      return n == 0 ? ProxyRequest.NO_BODY : n;
+    } catch (NumberFormatException e) {
+      return ProxyRequest.UNKNOWN_LENGTH;
+    }
   }
 }

@@ -1,15 +1,19 @@
 package io.httpsproxy.ingress;
 
+import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.DestinationResolver;
+import io.httpsproxy.egress.EgressWorker;
+import io.httpsproxy.egress.Engines;
 import io.httpsproxy.egress.TunnelConnector;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.protocol.StreamRouter;
 import io.httpsproxy.reload.LiveSettings;
 import io.httpsproxy.reload.NodeSettings;
 import io.httpsproxy.reload.Reloader;
@@ -66,7 +70,11 @@ public final class IngressVerticle extends VerticleBase {
       ClusterView cluster,
       NodeDirectory nodes,
       Reloader reloader,
-      AccessLog accessLog) {}
+      AccessLog accessLog,
+      Admission admission,
+      StreamRouter router,
+      Engines engines,
+      String nodeId) {}
 
   private final Parts parts;
   private final ProxyConfig config;
@@ -74,6 +82,7 @@ public final class IngressVerticle extends VerticleBase {
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
   private final IntConsumer boundPort;
+  private final int loop;
 
   // state confined to this verticle's event loop
   /** Connections refused at accept time, answered once with this code and closed. */
@@ -92,8 +101,12 @@ public final class IngressVerticle extends VerticleBase {
   private ApiHandler api;
   private AccessGate gate;
 
-  public IngressVerticle(Parts parts, IntConsumer boundPort) {
+  private EgressWorker worker;
+
+  /** {@code loop} numbers this instance among the node's ingress verticles. */
+  public IngressVerticle(Parts parts, int loop, IntConsumer boundPort) {
     this.parts = parts;
+    this.loop = loop;
     this.config = parts.config();
     this.settings = parts.settings();
     this.stats = parts.stats();
@@ -102,11 +115,26 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   @Override
-  public Future<?> start() {
+  public Future<?> start() throws Exception {
     Supplier<ProxyConfig> live = settings::config;
-    EgressClient egress = new EgressClient(vertx, context, live, stats, parts.nodes());
+    // This loop's workers: requests that enter here run upstream here, on the same thread.
+    worker =
+        new EgressWorker(
+            vertx,
+            context,
+            loop,
+            settings,
+            parts.admission(),
+            parts.router(),
+            stats,
+            parts.engines(),
+            parts.nodeId(),
+            parts.nodes().selfId());
+    EgressClient egress =
+        new EgressClient(
+            vertx, context, live, stats, parts.nodes(), parts.router(), worker.localAddress());
     AccessLog accessLog = parts.accessLog();
-    forward = new ForwardHandler(live, stats, egress, accessLog);
+    forward = new ForwardHandler(vertx, live, stats, egress, accessLog);
     TunnelConnector connector =
         new TunnelConnector(
             vertx, live, new DestinationResolver(vertx, () -> settings.get().policy(), stats));
@@ -132,12 +160,20 @@ public final class IngressVerticle extends VerticleBase {
             .requestHandler(this::onRequest);
     // A negative port makes all instances share one random port (port 0 means "pick one").
     int port = config.port() == 0 ? -1 : config.port();
-    return server.listen(port, config.host()).onSuccess(s -> boundPort.accept(s.actualPort()));
+    return worker
+        .start()
+        .compose(v -> server.listen(port, config.host()))
+        .onSuccess(s -> boundPort.accept(s.actualPort()));
   }
 
   /** Stops accepting, lets in-flight requests finish, then closes (bounded by {@code drain}). */
   public Future<Void> drain(Duration drain) {
     return server.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops taking requests from other nodes; they send theirs elsewhere from then on. */
+  public Future<Void> stopRemoteWork() {
+    return worker.stopRemote();
   }
 
   private HttpServerOptions serverOptions() {
@@ -249,7 +285,10 @@ public final class IngressVerticle extends VerticleBase {
     admitted.onComplete(
         ar -> {
           dispatch(req, trace, kind, ar);
-          req.resume();
+          // A forwarded request's body is read when a worker is ready for it.
+          if (ar.failed() || req.method() == HttpMethod.CONNECT || kind != AccessGate.Kind.PROXY) {
+            req.resume();
+          }
         });
   }
 

@@ -39,6 +39,7 @@ public final class ProxyStats {
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger busyWorkers = new AtomicInteger();
   private final AtomicInteger awaitingReply = new AtomicInteger();
+  private final LongAdder abandoned = new LongAdder();
 
   private final Object intervalLock = new Object();
   private long intervalStartNanos = startedAtNanos;
@@ -114,6 +115,15 @@ public final class ProxyStats {
   public void tunnelBytes(long fromClient, long toClient) {
     tunnelBytesFromClient.add(fromClient);
     tunnelBytesToClient.add(toClient);
+  }
+
+  /** A queued request whose client left before a worker was free: it was never started. */
+  public void abandoned() {
+    abandoned.increment();
+  }
+
+  public long abandonedCount() {
+    return abandoned.sum();
   }
 
   public void connectionClosed() {
@@ -237,6 +247,7 @@ public final class ProxyStats {
         .put("busyWorkers", busyWorkers.get())
         .put("queueSize", queued.get())
         .put("awaitingReply", awaitingReply.get())
+        .put("abandonedBeforeStart", abandoned.sum())
         .put(
             "qps",
             new JsonObject()

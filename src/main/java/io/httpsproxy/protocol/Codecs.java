@@ -9,5 +9,7 @@ public final class Codecs {
   public static void register(Vertx vertx) {
     vertx.eventBus().registerDefaultCodec(ProxyRequest.class, new ProxyRequestCodec());
     vertx.eventBus().registerDefaultCodec(ProxyReply.class, new ProxyReplyCodec());
+    vertx.eventBus().registerDefaultCodec(StreamFrame.class, new StreamFrameCodec());
+    vertx.eventBus().registerDefaultCodec(LocalCall.class, new LocalCallCodec());
   }
 }

@@ -11,6 +11,10 @@ public enum FailureCode {
   NOT_FOUND(404, Outcome.ERROR, "no such route"),
   METHOD_NOT_ALLOWED(405, Outcome.ERROR, "method not allowed here"),
   REQUEST_BODY_TOO_LARGE(413, Outcome.ERROR, "request body exceeds maxBodyBytes"),
+  /** Recorded, never sent: the client closed its connection before its answer ended (nginx 499). */
+  CLIENT_GONE(499, Outcome.ERROR, "the client closed the connection before the answer ended"),
+  /** Recorded, never sent: the client read nothing of its answer for writeIdleTimeout. */
+  WRITE_TIMEOUT(408, Outcome.TIMEOUT, "the client read nothing of the answer within writeIdleTimeout"),
   CONNECTION_LIMIT(503, Outcome.REJECTED, "too many open connections (maxConnections)"),
   TUNNEL_LIMIT(503, Outcome.REJECTED, "too many open tunnels (maxTunnels)"),
   QUEUE_FULL(503, Outcome.REJECTED, "queue is full, retry later"),

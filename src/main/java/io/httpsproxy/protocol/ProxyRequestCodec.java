@@ -9,7 +9,7 @@ import io.vertx.core.buffer.Buffer;
  * trusts a host that was not validated in its own process.
  */
 public final class ProxyRequestCodec extends RecordCodec<ProxyRequest> {
-  public static final String NAME = "proxy-request-v1";
+  public static final String NAME = "proxy-request-v2";
 
   public ProxyRequestCodec() {
     super(NAME);
@@ -21,10 +21,14 @@ public final class ProxyRequestCodec extends RecordCodec<ProxyRequest> {
     Wire.putString(out, r.method());
     Wire.putString(out, r.url());
     Wire.putHeaders(out, r.headers());
-    Wire.putBuffer(out, r.body());
-    out.appendLong(r.acceptedAtMs())
+    out.appendLong(r.bodyLength())
+        .appendLong(r.acceptedAtMs())
         .appendLong(r.queueDeadlineMs())
-        .appendLong(r.requestTimeoutMs());
+        .appendLong(r.requestTimeoutMs())
+        .appendLong(r.maxResponseBytes());
+    Wire.putString(out, r.stream());
+    Wire.putString(out, r.origin());
+    out.appendInt(r.responseCredits());
   }
 
   @Override
@@ -34,9 +38,13 @@ public final class ProxyRequestCodec extends RecordCodec<ProxyRequest> {
         in.getString(),
         Target.parse(in.getString()),
         in.getHeaders(),
-        in.getBuffer(),
         in.getLong(),
         in.getLong(),
-        in.getLong());
+        in.getLong(),
+        in.getLong(),
+        in.getLong(),
+        in.getString(),
+        in.getString(),
+        in.getInt());
   }
 }

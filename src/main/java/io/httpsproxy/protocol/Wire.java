@@ -42,6 +42,12 @@ final class Wire {
     return v;
   }
 
+  byte getByte() {
+    byte v = buf.getByte(pos);
+    pos += 1;
+    return v;
+  }
+
   long getLong() {
     long v = buf.getLong(pos);
     pos += 8;

@@ -444,13 +444,24 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void maxBodyBytesAboveIntRangeIsRejected() throws IOException {
-    ConfigException e =
-        loadFails(Map.of(), "--config", emptyFile(), "--max-body-bytes", "2147483648");
+  void maxBodyBytesTakesStreamedSizesAndRejectsTypos() throws IOException {
+    // Bodies stream, so a limit past 2 GiB is a real setting; past 1 PiB it is a typo.
+    ProxyConfig big =
+        load(Map.of(), "--config", emptyFile(), "--max-body-bytes", "4294967296");
+    assertEquals(4294967296L, big.maxBodyBytes());
 
+    ConfigException e =
+        loadFails(Map.of(), "--config", emptyFile(), "--max-body-bytes", "1125899906842625");
     assertEquals(
-        "maxBodyBytes: 2147483648 (expected: >= 0 and <= 2147483647) [from --max-body-bytes]",
+        "maxBodyBytes: 1125899906842625 (expected: >= 0 and <= 1125899906842624) [from"
+            + " --max-body-bytes]",
         e.getMessage());
+    ConfigException window =
+        loadFails(Map.of(), "--config", emptyFile(), "--stream-window-bytes", "1000");
+    assertEquals(
+        "streamWindowBytes: 1000 (expected: >= 65536 and <= 67108864) [from"
+            + " --stream-window-bytes]",
+        window.getMessage());
   }
 
   @Test
@@ -698,6 +709,7 @@ class ConfigLoaderTest {
       case LOG_LEVEL -> "DEBUG";
       case NATIVE_TRANSPORT -> "true";
       case TLS_ENGINE -> "jdk";
+      case STREAM_WINDOW_BYTES -> "131072";
       default -> "7";
     };
   }

@@ -56,7 +56,10 @@ class ProxyConfigTest {
         .put("shutdownDelay", 1.25)
         .put("bodyTimeout", 4.5)
         .put("nativeTransport", true)
-        .put("tlsEngine", "jdk");
+        .put("tlsEngine", "jdk")
+        .put("apiMaxBodyBytes", 4096L)
+        .put("streamWindowBytes", 131072L)
+        .put("writeIdleTimeout", 7.5);
   }
 
   @Test

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CodecTest {
   private static final ProxyRequestCodec REQUESTS = new ProxyRequestCodec();
   private static final ProxyReplyCodec REPLIES = new ProxyReplyCodec();
+  private static final StreamFrameCodec FRAMES = new StreamFrameCodec();
 
   private static final List<Header> TRICKY_HEADERS =
       List.of(
@@ -35,20 +36,24 @@ class CodecTest {
     return b;
   }
 
-  private static ProxyRequest request(List<Header> headers, Buffer body) {
+  private static ProxyRequest request(List<Header> headers, long bodyLength) {
     return new ProxyRequest(
         "req-ü-42",
         "POST",
         Target.parse("https://example.com:8443/p?q=ä"),
         headers,
-        body,
+        bodyLength,
         1_700_000_000_123L,
         1_700_000_030_123L,
-        30_000L);
+        30_000L,
+        10_485_760L,
+        "node-a/req-ü-42/2",
+        "node-a",
+        4);
   }
 
-  private static ProxyReply reply(List<Header> headers, Buffer body) {
-    return new ProxyReply(200, headers, body, null, null, 12L, 345L, "node-ß");
+  private static ProxyReply reply(List<Header> headers) {
+    return new ProxyReply(200, headers, null, null, 12L, 345L, "node-ß");
   }
 
   private static ProxyRequest roundTrip(ProxyRequest r) {
@@ -66,41 +71,44 @@ class CodecTest {
   // ---- requests ----
 
   @Test
-  void requestWithNonAsciiHeadersAndBinaryBodyRoundTrips() {
-    ProxyRequest sent = request(TRICKY_HEADERS, allByteValues());
+  void requestWithNonAsciiHeadersRoundTrips() {
+    ProxyRequest sent = request(TRICKY_HEADERS, 256);
 
     ProxyRequest received = roundTrip(sent);
 
     assertEquals(sent, received);
     assertEquals(TRICKY_HEADERS, received.headers(), "order and repetition are kept");
-    assertEquals(256, received.body().length());
-    for (int i = 0; i < 256; i++) {
-      assertEquals((byte) i, received.body().getByte(i));
-    }
+    assertTrue(received.hasBody());
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      longs = {ProxyRequest.NO_BODY, ProxyRequest.UNKNOWN_LENGTH, 0, 1, 1L << 40})
+  void requestBodyLengthSurvivesTheWire(long length) {
+    ProxyRequest received = roundTrip(request(List.of(), length));
+
+    assertEquals(length, received.bodyLength());
+    assertEquals(length != ProxyRequest.NO_BODY, received.hasBody());
   }
 
   @Test
-  void requestWithNoHeadersAndEmptyBodyRoundTrips() {
-    ProxyRequest sent = request(List.of(), Buffer.buffer());
+  void localRequestWithoutStreamKeysRoundTrips() {
+    ProxyRequest sent =
+        new ProxyRequest(
+            "id", "GET", Target.parse("http://a.example/"), List.of(), -1, 1, 2, 3, 0, null,
+            null, 0);
 
     ProxyRequest received = roundTrip(sent);
 
     assertEquals(sent, received);
-    assertEquals(0, received.body().length());
-    assertTrue(received.headers().isEmpty());
-  }
-
-  @Test
-  void requestWithNullBodyTravelsAsEmpty() {
-    ProxyRequest received = roundTrip(request(List.of(), null));
-
-    assertEquals(0, received.body().length());
+    assertNull(received.stream());
+    assertNull(received.origin());
   }
 
   @Test
   void requestDecodesAtANonZeroPositionAndIgnoresTrailingBytes() {
     Buffer junk = Buffer.buffer(new byte[] {(byte) 0xFF, 0, 7, (byte) 0x80, 42});
-    ProxyRequest sent = request(TRICKY_HEADERS, allByteValues());
+    ProxyRequest sent = request(TRICKY_HEADERS, 256);
     Buffer wire = junk.copy();
 
     REQUESTS.encodeToWire(wire, sent);
@@ -113,7 +121,7 @@ class CodecTest {
   void requestEncodingStartsWithTheLengthOfTheRest() {
     Buffer wire = Buffer.buffer("prefix");
 
-    REQUESTS.encodeToWire(wire, request(TRICKY_HEADERS, allByteValues()));
+    REQUESTS.encodeToWire(wire, request(TRICKY_HEADERS, 256));
 
     assertEquals(wire.length() - "prefix".length() - 4, wire.getInt("prefix".length()));
   }
@@ -130,7 +138,8 @@ class CodecTest {
       })
   void requestTargetSurvivesTheWireExactly(String url) {
     ProxyRequest sent =
-        new ProxyRequest("id", "GET", Target.parse(url), List.of(), null, 1L, 2L, 3L);
+        new ProxyRequest(
+            "id", "GET", Target.parse(url), List.of(), -1, 1L, 2L, 3L, 0L, "s", "o", 1);
 
     ProxyRequest received = roundTrip(sent);
 
@@ -140,7 +149,7 @@ class CodecTest {
 
   @Test
   void requestTransformReturnsTheSameInstance() {
-    ProxyRequest r = request(TRICKY_HEADERS, allByteValues());
+    ProxyRequest r = request(TRICKY_HEADERS, 256);
 
     assertSame(r, REQUESTS.transform(r));
   }
@@ -148,8 +157,8 @@ class CodecTest {
   // ---- replies ----
 
   @Test
-  void successfulReplyWithNonAsciiHeadersAndBinaryBodyRoundTrips() {
-    ProxyReply sent = reply(TRICKY_HEADERS, allByteValues());
+  void successfulReplyWithNonAsciiHeadersRoundTrips() {
+    ProxyReply sent = reply(TRICKY_HEADERS);
 
     ProxyReply received = roundTrip(sent);
 
@@ -160,8 +169,8 @@ class CodecTest {
   }
 
   @Test
-  void replyWithEmptyBodyRoundTrips() {
-    ProxyReply sent = new ProxyReply(204, List.of(), Buffer.buffer(), null, null, 0, 0, "n1");
+  void replyWithoutHeadersRoundTrips() {
+    ProxyReply sent = new ProxyReply(204, List.of(), null, null, 0, 0, "n1");
 
     assertEquals(sent, roundTrip(sent));
   }
@@ -190,10 +199,10 @@ class CodecTest {
 
   @Test
   void nullFailureAndAFailureCodeDecodeDifferently() {
-    ProxyReply ok = roundTrip(new ProxyReply(502, List.of(), null, null, null, 0, 0, "n"));
+    ProxyReply ok = roundTrip(new ProxyReply(502, List.of(), null, null, 0, 0, "n"));
     ProxyReply failed =
         roundTrip(
-            new ProxyReply(502, List.of(), null, FailureCode.UPSTREAM_ERROR, null, 0, 0, "n"));
+            new ProxyReply(502, List.of(), FailureCode.UPSTREAM_ERROR, null, 0, 0, "n"));
 
     assertNull(ok.failure());
     assertEquals(FailureCode.UPSTREAM_ERROR, failed.failure());
@@ -204,7 +213,7 @@ class CodecTest {
   void replyDecodesAtANonZeroPositionAndIgnoresTrailingBytes() {
     Buffer junk = Buffer.buffer(new byte[] {1, 2, 3, (byte) 0xFE, (byte) 0xFF, 0, 0});
     ProxyReply sent = ProxyReply.failed(FailureCode.UPSTREAM_TLS, "handshake", 7, 8, "n");
-    ProxyReply ok = reply(TRICKY_HEADERS, allByteValues());
+    ProxyReply ok = reply(TRICKY_HEADERS);
     Buffer wire = junk.copy();
 
     REPLIES.encodeToWire(wire, sent);
@@ -220,23 +229,77 @@ class CodecTest {
   void replyEncodingStartsWithTheLengthOfTheRest() {
     Buffer wire = Buffer.buffer("xy");
 
-    REPLIES.encodeToWire(wire, reply(TRICKY_HEADERS, allByteValues()));
+    REPLIES.encodeToWire(wire, reply(TRICKY_HEADERS));
 
     assertEquals(wire.length() - 2 - 4, wire.getInt(2));
   }
 
   @Test
   void replyTransformReturnsTheSameInstance() {
-    ProxyReply r = reply(TRICKY_HEADERS, allByteValues());
+    ProxyReply r = reply(TRICKY_HEADERS);
 
     assertSame(r, REPLIES.transform(r));
   }
 
+  // ---- stream frames ----
+
+  private static StreamFrame roundTrip(StreamFrame f) {
+    Buffer wire = Buffer.buffer("pre");
+    FRAMES.encodeToWire(wire, f);
+    wire.appendString("trailing");
+    return FRAMES.decodeFromWire(3, wire);
+  }
+
+  @Test
+  void dataFrameCarriesEveryByteValue() {
+    StreamFrame received = roundTrip(StreamFrame.data("n/1/1", allByteValues()));
+
+    assertEquals(StreamFrame.Kind.DATA, received.kind());
+    assertEquals("n/1/1", received.stream());
+    assertEquals(allByteValues(), received.data());
+    assertNull(received.failure());
+  }
+
+  @ParameterizedTest
+  @EnumSource(StreamFrame.Kind.class)
+  void everyFrameKindRoundTrips(StreamFrame.Kind kind) {
+    StreamFrame sent = new StreamFrame("k", kind, Buffer.buffer("ab"), 7, null);
+
+    StreamFrame received = roundTrip(sent);
+
+    assertEquals(kind, received.kind());
+    assertEquals(7, received.credits());
+    assertEquals(Buffer.buffer("ab"), received.data());
+  }
+
+  @Test
+  void resetFrameCarriesItsFailure() {
+    ProxyReply failure = ProxyReply.failed(FailureCode.UPSTREAM_RESET, "cut ü", 3, 4, "n-2");
+
+    StreamFrame received = roundTrip(StreamFrame.reset("k", failure));
+
+    assertEquals(StreamFrame.Kind.RESET, received.kind());
+    assertEquals(failure, received.failure());
+    assertEquals(0, received.data().length());
+  }
+
+  @Test
+  void localCallNeverTakesTheWire() {
+    LocalCallCodec codec = new LocalCallCodec();
+    LocalCall call = new LocalCall(request(List.of(), -1), null);
+
+    assertSame(call, codec.transform(call));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalStateException.class, () -> codec.encodeToWire(Buffer.buffer(), call));
+  }
+
   @Test
   void codecsHaveDistinctVersionedNamesAndAreUserCodecs() {
-    assertEquals("proxy-request-v1", REQUESTS.name());
-    assertEquals("proxy-reply-v1", REPLIES.name());
+    assertEquals("proxy-request-v2", REQUESTS.name());
+    assertEquals("proxy-reply-v2", REPLIES.name());
+    assertEquals("proxy-stream-frame-v1", FRAMES.name());
     assertEquals(-1, REQUESTS.systemCodecID());
     assertEquals(-1, REPLIES.systemCodecID());
+    assertEquals(-1, FRAMES.systemCodecID());
   }
 }

@@ -1,0 +1,194 @@
+package io.httpsproxy.egress;
+
+import io.httpsproxy.admission.Admission;
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.Addresses;
+import io.httpsproxy.protocol.Downstream;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.LocalCall;
+import io.httpsproxy.protocol.ProxyReply;
+import io.httpsproxy.protocol.ProxyRequest;
+import io.httpsproxy.protocol.StreamRouter;
+import io.httpsproxy.reload.LiveSettings;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.TrustOptions;
+
+/**
+ * The workers of one event loop: they take requests from the event bus and make the upstream calls
+ * with this loop's own HTTP client (pooled keep-alive connections, TLS verified), under the node's
+ * {@link Admission}. Made by the ingress verticle of the same loop, on its context, so a request
+ * that entered here runs upstream on the thread that read it and its bodies are piped between the
+ * two connections with no thread hop. Two consumers:
+ *
+ * <ul>
+ *   <li>{@link Addresses#local}: this loop's own requests ({@link LocalCall}, never on the wire);
+ *   <li>{@link Addresses#egress}: requests from other nodes; every loop of the node consumes it, so
+ *       the event bus spreads them over the loops. Every node has the same number of consumers
+ *       there only by having the same eventLoops; the ingress picks the node itself, so the 5.0.7
+ *       clustered node selector (which misweights unequal consumer counts) is never involved.
+ * </ul>
+ *
+ * <p>WebClient is non-blocking, so are these: workers are event-loop code, not worker threads;
+ * {@code workers} caps concurrent calls across the node through the Admission.
+ */
+public final class EgressWorker {
+  private final Vertx vertx;
+  private final Context context;
+  private final int loop;
+  private final LiveSettings settings;
+  private final Admission admission;
+  private final StreamRouter router;
+  private final ProxyStats stats;
+  private final Engines engines;
+  private final String node;
+  private final String selfId;
+
+  // confined to this loop
+  private HttpClient client;
+  private DestinationResolver resolver;
+  private MessageConsumer<LocalCall> local;
+  private MessageConsumer<ProxyRequest> remote;
+
+  /**
+   * @param node the node's name in answers and logs
+   * @param selfId the node's id on the event bus
+   */
+  public EgressWorker(
+      Vertx vertx,
+      Context context,
+      int loop,
+      LiveSettings settings,
+      Admission admission,
+      StreamRouter router,
+      ProxyStats stats,
+      Engines engines,
+      String node,
+      String selfId) {
+    this.vertx = vertx;
+    this.context = context;
+    this.loop = loop;
+    this.settings = settings;
+    this.admission = admission;
+    this.router = router;
+    this.stats = stats;
+    this.engines = engines;
+    this.node = node;
+    this.selfId = selfId;
+  }
+
+  /** Called on this loop's context: the consumers and the client belong to it. */
+  public Future<Void> start() throws Exception {
+    client = vertx.createHttpClient(clientOptions(settings.config()), poolOptions());
+    resolver = new DestinationResolver(vertx, () -> settings.get().policy(), stats);
+    local =
+        vertx
+            .eventBus()
+            .localConsumer(
+                localAddress(), m -> admit(m.body().request(), m.body().downstream()));
+    remote =
+        vertx
+            .eventBus()
+            .consumer(
+                Addresses.egress(selfId),
+                m ->
+                    admit(
+                        m.body(),
+                        new RemoteDownstream(m, router, context, window(settings.config()))));
+    return Future.all(local.completion(), remote.completion()).mapEmpty();
+  }
+
+  public String localAddress() {
+    return Addresses.local(selfId, loop);
+  }
+
+  /** Stops taking requests from other nodes (they then send theirs elsewhere). */
+  public Future<Void> stopRemote() {
+    return remote.isRegistered() ? remote.unregister() : Future.succeededFuture();
+  }
+
+  /** Chunks of {@link io.httpsproxy.protocol.StreamChannel#CHUNK} that fit streamWindowBytes. */
+  public static int window(ProxyConfig config) {
+    return (int)
+        Math.max(
+            1,
+            Math.min(1024, config.streamWindowBytes() / io.httpsproxy.protocol.StreamChannel.CHUNK));
+  }
+
+  private void admit(ProxyRequest req, Downstream down) {
+    admission.offer(
+        new Admission.Ticket() {
+          @Override
+          public Context context() {
+            return context;
+          }
+
+          @Override
+          public long acceptedAtMs() {
+            return req.acceptedAtMs();
+          }
+
+          @Override
+          public long queueDeadlineMs() {
+            return req.queueDeadlineMs();
+          }
+
+          @Override
+          public void start(Admission.Permit permit, long queueMs) {
+            stats.recordQueueWait(queueMs);
+            new UpstreamExchange(
+                    vertx,
+                    client,
+                    resolver,
+                    UpstreamSettings.of(settings.config(), node),
+                    req,
+                    down,
+                    permit,
+                    queueMs,
+                    stats)
+                .start();
+          }
+
+          @Override
+          public void reject(FailureCode code, long queueMs) {
+            if (code != FailureCode.QUEUE_FULL) {
+              // It waited (in the queue or on the event bus) before being refused.
+              stats.recordQueueWait(queueMs);
+            }
+            down.fail(ProxyReply.failed(code, null, queueMs, 0, node));
+          }
+        });
+  }
+
+  /** TLS trust is read once, at start-up (caFile needs a restart). */
+  private HttpClientOptions clientOptions(ProxyConfig config) throws Exception {
+    HttpClientOptions options =
+        new HttpClientOptions()
+            .setVerifyHost(true)
+            .setKeepAlive(true)
+            .setDecompressionSupported(false)
+            .setMaxHeaderSize(64 * 1024)
+            .setTcpNoDelay(true);
+    if (config.hasCaFile()) {
+      options.setTrustOptions(TrustOptions.wrap(TrustStores.jvmPlus(config.caFile())));
+    }
+    engines.applyTo(options);
+    return options;
+  }
+
+  /**
+   * Upstream connections per host on this loop. A call holds a worker only until its response
+   * head; the body that follows holds its connection, and there is at most one exchange per client
+   * connection, so maxConnections (at start-up) bounds what a host can need.
+   */
+  private PoolOptions poolOptions() {
+    int max = Math.max(settings.config().workers(), settings.config().maxConnections());
+    return new PoolOptions().setHttp1MaxSize(max).setMaxWaitQueueSize(max);
+  }
+}

@@ -1,0 +1,179 @@
+package io.httpsproxy.ingress;
+
+import io.httpsproxy.protocol.Downstream;
+import io.httpsproxy.protocol.ProxyReply;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The client side of a JSON API request. Its bodies travel inside JSON, so they are whole in
+ * memory: the request body was decoded from the API request, and the response body is collected
+ * (the worker holds it to the API's limit) and then written into the JSON answer. Nothing reaches
+ * the client before the end, so a failure at any point is a clean error answer.
+ */
+final class ApiDownstream implements Downstream {
+  private final Exchange ex;
+  private final HttpServerRequest req;
+  private final Buffer requestBody;
+
+  // confined to the ingress verticle's event loop
+  private final List<Runnable> goneActions = new ArrayList<>(1);
+  private boolean gone;
+
+  /** {@code requestBody} is null when none goes upstream. */
+  ApiDownstream(Exchange ex, HttpServerRequest req, Buffer requestBody) {
+    this.ex = ex;
+    this.req = req;
+    this.requestBody = requestBody;
+    req.response().closeHandler(v -> clientGone());
+  }
+
+  @Override
+  public ReadStream<Buffer> body() {
+    return requestBody == null ? null : new OneBuffer(requestBody);
+  }
+
+  @Override
+  public WriteStream<Buffer> respond(ProxyReply head) {
+    ex.reply(head);
+    return new Collector(head);
+  }
+
+  @Override
+  public void fail(ProxyReply failure) {
+    ex.reply(failure);
+    ex.fail(failure.toException());
+  }
+
+  @Override
+  public boolean gone() {
+    return gone;
+  }
+
+  @Override
+  public void onGone(Runnable action) {
+    goneActions.add(action);
+  }
+
+  private void clientGone() {
+    if (!gone) {
+      gone = true;
+      goneActions.forEach(Runnable::run);
+    }
+  }
+
+  /** The upstream's body, whole; its end writes the JSON answer. */
+  private final class Collector implements WriteStream<Buffer> {
+    private final ProxyReply head;
+    private final Buffer body = Buffer.buffer();
+
+    Collector(ProxyReply head) {
+      this.head = head;
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+      body.appendBuffer(data);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> end() {
+      ex.respond(
+          head.status(),
+          resp ->
+              resp.putHeader("Content-Type", "application/json")
+                  .end(ApiAnswer.encode(head, body, ex.elapsedMs())));
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      return this;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return false;
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+      return this;
+    }
+  }
+
+  /** A body already in memory, as a stream of one chunk. */
+  private static final class OneBuffer implements ReadStream<Buffer> {
+    private Buffer pending;
+    private Handler<Buffer> handler;
+    private Handler<Void> endHandler;
+    private boolean paused = true;
+    private boolean ended;
+
+    OneBuffer(Buffer body) {
+      this.pending = body;
+    }
+
+    private void emit() {
+      if (paused || ended) {
+        return;
+      }
+      if (pending != null && handler != null) {
+        Buffer b = pending;
+        pending = null;
+        handler.handle(b);
+      }
+      if (pending == null && !paused && endHandler != null && !ended) {
+        ended = true;
+        endHandler.handle(null);
+      }
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> h) {
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> h) {
+      handler = h;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+      paused = true;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+      paused = false;
+      emit();
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+      return amount > 0 ? resume() : this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> h) {
+      endHandler = h;
+      return this;
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package io.httpsproxy.ingress;
+
+import io.httpsproxy.protocol.Downstream;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.Header;
+import io.httpsproxy.protocol.ProxyReply;
+import io.httpsproxy.security.HeaderHygiene;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The client side of an absolute-form request: its body is the client connection's, its answer is
+ * written to the client as it streams. The upstream's Content-Length is kept when it gave one (so
+ * the client can tell a cut-off body); otherwise the body is chunked (HTTP/1.1) or delimited by
+ * closing the connection (HTTP/1.0). A body that cannot be completed closes the connection, so it
+ * never looks complete.
+ */
+final class ForwardDownstream implements Downstream {
+  private final Exchange ex;
+  private final HttpServerRequest req;
+  private final RequestBody body;
+
+  // confined to the ingress verticle's event loop
+  private final List<Runnable> goneActions = new ArrayList<>(1);
+  private boolean gone;
+  private boolean headSent;
+  private boolean closeAtEnd;
+
+  /** {@code body} is null when the request has none. */
+  ForwardDownstream(Exchange ex, HttpServerRequest req, RequestBody body) {
+    this.ex = ex;
+    this.req = req;
+    this.body = body;
+    req.response().closeHandler(v -> clientGone());
+  }
+
+  @Override
+  public ReadStream<Buffer> body() {
+    return body;
+  }
+
+  @Override
+  public WriteStream<Buffer> respond(ProxyReply head) {
+    headSent = true;
+    ex.reply(head);
+    HttpServerResponse resp = req.response();
+    resp.setStatusCode(head.status());
+    String length = null;
+    for (Header h : head.headers()) {
+      if (h.name().equalsIgnoreCase("content-length")) {
+        length = h.value();
+      } else if (!h.name().equalsIgnoreCase(ErrorResponder.REQUEST_ID_HEADER)) {
+        resp.headers().add(h.name(), h.value()); // the proxy's own id is there already
+      }
+    }
+    resp.headers().add(HeaderHygiene.VIA.name(), HeaderHygiene.VIA.value());
+    if (length != null) {
+      resp.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+    } else if (!bodyless(head.status())) {
+      if (req.version() == HttpVersion.HTTP_1_0) {
+        resp.putHeader(HttpHeaders.CONNECTION, "close");
+        closeAtEnd = true;
+      } else {
+        resp.setChunked(true);
+      }
+    }
+    ex.streamStarted(head.status());
+    return new Sink(resp);
+  }
+
+  /** RFC 9112 section 6.3: these never have a body, whatever their headers say. */
+  private boolean bodyless(int status) {
+    return req.method() == HttpMethod.HEAD || status < 200 || status == 204 || status == 304;
+  }
+
+  @Override
+  public void fail(ProxyReply failure) {
+    countBytesIn();
+    if (body != null) {
+      body.discard();
+    }
+    if (!headSent) {
+      ex.reply(failure);
+      // Unread body bytes left on the connection cannot be trusted as the next request.
+      ex.fail(failure.toException(), body != null && !body.complete());
+      return;
+    }
+    ex.streamAborted(
+        gone && failure.failure() != FailureCode.WRITE_TIMEOUT
+            ? FailureCode.CLIENT_GONE
+            : failure.failure());
+  }
+
+  @Override
+  public boolean gone() {
+    return gone;
+  }
+
+  @Override
+  public void onGone(Runnable action) {
+    goneActions.add(action);
+  }
+
+  private void countBytesIn() {
+    if (body != null) {
+      ex.bytesIn(body.bytes());
+    }
+  }
+
+  private void clientGone() {
+    if (gone) {
+      return;
+    }
+    gone = true;
+    if (body != null) {
+      body.discard();
+    }
+    for (Runnable r : goneActions) {
+      r.run();
+    }
+  }
+
+  /** The client's response; ending it ends the exchange. */
+  private final class Sink implements WriteStream<Buffer> {
+    private final HttpServerResponse resp;
+
+    Sink(HttpServerResponse resp) {
+      this.resp = resp;
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+      return resp.write(data);
+    }
+
+    @Override
+    public Future<Void> end() {
+      Future<Void> f = resp.end();
+      countBytesIn();
+      ex.streamEnded();
+      if (closeAtEnd) {
+        f.onComplete(ar -> req.connection().close());
+      }
+      return f;
+    }
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      resp.setWriteQueueMaxSize(maxSize);
+      return this;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return resp.writeQueueFull();
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+      resp.drainHandler(handler);
+      return this;
+    }
+  }
+}
