@@ -1,12 +1,13 @@
 package io.httpsproxy;
 
+import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
+import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.cluster.ClusterSetup;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
-import io.httpsproxy.admission.Admission;
 import io.httpsproxy.egress.Engines;
 import io.httpsproxy.ingress.AccessLog;
 import io.httpsproxy.ingress.IngressVerticle;
@@ -74,6 +75,7 @@ public final class ProxyNode {
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
   private final AtomicInteger loops = new AtomicInteger();
   private final Admission admission;
+  private final MemoryGuard memory;
   private final StreamRouter router;
 
   private ProxyNode(
@@ -100,6 +102,9 @@ public final class ProxyNode {
         (allow, deny) ->
             DestinationPolicy.of(allow, deny, config.host(), port::get, clusterPorts());
     this.settings = new LiveSettings(NodeSettings.initial(config, policies));
+    this.memory =
+        new MemoryGuard(
+            () -> settings.config().memoryPressure(), () -> settings.config().memoryCritical());
     this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeId);
     this.clusterView =
         new ClusterView(
@@ -109,13 +114,15 @@ public final class ProxyNode {
                     .snapshot()
                     .put("readiness", readiness.toJson())
                     .put("config", configJson(settings.get()))
-                    .put("engines", engines.toJson()),
+                    .put("engines", engines.toJson())
+                    .put("memory", memory.toJson()),
             nodes.selfId(),
             nodes::nodes);
     readiness
         .add(() -> deployed.get() ? null : "starting")
         .add(() -> draining.get() ? "draining" : null);
     ProxyMeters.bind(registry, stats, settings::config, readiness);
+    ProxyMeters.bindMemory(registry, memory);
   }
 
   /** A node whose reload re-reads nothing: for callers that hold only a config record. */
@@ -239,7 +246,8 @@ public final class ProxyNode {
                                   admission,
                                   router,
                                   engines,
-                                  nodeId),
+                                  nodeId,
+                                  memory),
                               loops.getAndIncrement(),
                               port::set);
                       ingresses.add(v);
@@ -286,11 +294,13 @@ public final class ProxyNode {
       drains.add(v.drain(drain));
     }
     return Future.join(drains)
-        .transform(ar -> Future.join(ingresses.stream().map(IngressVerticle::stopRemoteWork).toList()))
+        .transform(
+            ar -> Future.join(ingresses.stream().map(IngressVerticle::stopRemoteWork).toList()))
         .transform(ar -> awaitIdle(deadline))
         .transform(
             ar -> {
               admission.close();
+              memory.close();
               return vertx.close();
             });
   }

@@ -75,6 +75,26 @@ final class ConfigChecks {
   }
 
   /** {@code value} must be one of {@code allowed} (already normalised by the caller). */
+  /** A plain number from the file (a fraction); missing takes the default. */
+  static double number(JsonObject j, String key, double dflt) {
+    Object v = j.getValue(key, dflt);
+    if (!(v instanceof Number n) || Double.isNaN(n.doubleValue())) {
+      throw ConfigException.invalid(key, v, "a fraction, e.g. 0.8");
+    }
+    return n.doubleValue();
+  }
+
+  /** memoryPressure must come first: 0 < memoryPressure <= memoryCritical <= 1. */
+  static void fractions(double pressure, double critical) {
+    if (pressure <= 0 || pressure > 1) {
+      throw ConfigException.invalid("memoryPressure", pressure, "> 0 and <= 1");
+    }
+    if (critical < pressure || critical > 1) {
+      throw ConfigException.invalid(
+          "memoryCritical", critical, ">= memoryPressure (" + pressure + ") and <= 1");
+    }
+  }
+
   static void oneOf(String key, String value, List<String> allowed) {
     if (!allowed.contains(value)) {
       throw ConfigException.invalid(key, value, "one of " + String.join(", ", allowed));

@@ -50,6 +50,8 @@ public record ProxyConfig(
     long apiMaxBodyBytes,
     long streamWindowBytes,
     Duration writeIdleTimeout,
+    double memoryPressure,
+    double memoryCritical,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -60,6 +62,7 @@ public record ProxyConfig(
   public static final double DEFAULT_QUEUE_TIMEOUT = 30.0;
   public static final double DEFAULT_REQUEST_TIMEOUT = 30.0;
   public static final double DEFAULT_CONNECT_TIMEOUT = 10.0;
+
   /** 0: no limit. Bodies stream, so their size costs no memory: the limit is policy only. */
   public static final long DEFAULT_MAX_BODY_BYTES = 0;
 
@@ -71,6 +74,15 @@ public record ProxyConfig(
 
   /** A client that reads nothing of its answer for this long is cut off. */
   public static final double DEFAULT_WRITE_IDLE_TIMEOUT = 30.0;
+
+  /**
+   * Heap live after a collection, plus bodies held whole, as a fraction of the largest heap: from
+   * 0.80 keep-alive goes off and new bodies wait, from 0.90 new requests get 503. G1 starts its
+   * concurrent cycle at 45 %, so a healthy node stays well under the first.
+   */
+  public static final double DEFAULT_MEMORY_PRESSURE = 0.80;
+
+  public static final double DEFAULT_MEMORY_CRITICAL = 0.90;
   public static final double DEFAULT_IDLE_TIMEOUT = 60.0;
   public static final double DEFAULT_DRAIN_TIMEOUT = 30.0;
   public static final double DEFAULT_STATS_INTERVAL = 60.0;
@@ -113,7 +125,10 @@ public record ProxyConfig(
   /** 0: drain at once. Behind a load balancer: longer than its health-check interval x failures. */
   public static final double DEFAULT_SHUTDOWN_DELAY = 0.0;
 
-  /** The whole request body, streamed or not: 100 MiB in 30 s needs ~3.5 MB/s; raise for slow uploads. */
+  /**
+   * The whole request body, streamed or not: 100 MiB in 30 s needs ~3.5 MB/s; raise for slow
+   * uploads.
+   */
   public static final double DEFAULT_BODY_TIMEOUT = 30.0;
 
   /** NIO: epoll measured no faster at 1 KiB / 64 keep-alive connections (bench/RESULTS.md). */
@@ -136,7 +151,9 @@ public record ProxyConfig(
   /** 1 PiB: streamed bodies have no memory ceiling, so this only catches typos. */
   private static final long MAX_BYTES = 1L << 50;
 
-  /** The API's bodies are whole in memory and base64 in one JSON string (Java's 2 GiB array cap). */
+  /**
+   * The API's bodies are whole in memory and base64 in one JSON string (Java's 2 GiB array cap).
+   */
   private static final long MAX_API_BYTES = 1L << 30;
 
   public ProxyConfig {
@@ -154,6 +171,7 @@ public record ProxyConfig(
     checkRange("apiMaxBodyBytes", apiMaxBodyBytes, 1, MAX_API_BYTES);
     checkRange("streamWindowBytes", streamWindowBytes, 64 * 1024, 64L * 1024 * 1024);
     checkPositive("writeIdleTimeout", writeIdleTimeout);
+    ConfigChecks.fractions(memoryPressure, memoryCritical);
     checkNotNegative("idleTimeout", idleTimeout);
     checkNotNegative("drainTimeout", drainTimeout);
     checkPositive("statsInterval", statsInterval);
@@ -240,6 +258,8 @@ public record ProxyConfig(
         longValue(j, "apiMaxBodyBytes", DEFAULT_API_MAX_BODY_BYTES),
         longValue(j, "streamWindowBytes", DEFAULT_STREAM_WINDOW_BYTES),
         seconds(j, "writeIdleTimeout", DEFAULT_WRITE_IDLE_TIMEOUT),
+        ConfigChecks.number(j, "memoryPressure", DEFAULT_MEMORY_PRESSURE),
+        ConfigChecks.number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
         ClusterConfig.fromJson(j));
   }
 
@@ -282,7 +302,9 @@ public record ProxyConfig(
             .put("tlsEngine", tlsEngine)
             .put("apiMaxBodyBytes", apiMaxBodyBytes)
             .put("streamWindowBytes", streamWindowBytes)
-            .put("writeIdleTimeout", toSeconds(writeIdleTimeout));
+            .put("writeIdleTimeout", toSeconds(writeIdleTimeout))
+            .put("memoryPressure", memoryPressure)
+            .put("memoryCritical", memoryCritical);
     cluster.putInto(json);
     return json;
   }

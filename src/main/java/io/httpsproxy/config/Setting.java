@@ -80,7 +80,13 @@ public enum Setting {
   WRITE_IDLE_TIMEOUT(
       "writeIdleTimeout",
       Kind.SECONDS,
-      "cut off a client that reads nothing of its answer for, seconds");
+      "cut off a client that reads nothing of its answer for, seconds"),
+  MEMORY_PRESSURE(
+      "memoryPressure",
+      Kind.FRACTION,
+      "heap fraction that turns keep-alive off and holds new request bodies back"),
+  MEMORY_CRITICAL(
+      "memoryCritical", Kind.FRACTION, "heap fraction above which new requests get 503");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].
@@ -119,7 +125,9 @@ public enum Setting {
               BODY_TIMEOUT,
               API_MAX_BODY_BYTES,
               STREAM_WINDOW_BYTES,
-              WRITE_IDLE_TIMEOUT));
+              WRITE_IDLE_TIMEOUT,
+              MEMORY_PRESSURE,
+              MEMORY_CRITICAL));
 
   /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
   private static final java.util.regex.Pattern SECONDS_SYNTAX =
@@ -130,6 +138,8 @@ public enum Setting {
     LONG,
     STRING,
     SECONDS,
+    /** A number from 0 to 1, written like seconds. */
+    FRACTION,
     BOOL,
     /** Comma-separated in flags and env, a JSON array of strings in the file. */
     LIST,
@@ -186,14 +196,15 @@ public enum Setting {
   /** Turns text from a flag or the environment into the JSON value the file would hold. */
   Object parse(String raw) {
     String text = raw.trim();
-    if (kind == Kind.SECONDS && !SECONDS_SYNTAX.matcher(text).matches()) {
+    if ((kind == Kind.SECONDS || kind == Kind.FRACTION)
+        && !SECONDS_SYNTAX.matcher(text).matches()) {
       throw ConfigException.invalid(key, raw, expectedType());
     }
     try {
       return switch (kind) {
         case INT -> Integer.parseInt(text);
         case LONG -> Long.parseLong(text);
-        case SECONDS -> Double.parseDouble(text);
+        case SECONDS, FRACTION -> Double.parseDouble(text);
         case STRING -> raw;
         case BOOL -> parseBool(text);
         case LIST -> splitList(raw);
@@ -214,7 +225,7 @@ public enum Setting {
                   && ((Number) value).longValue() >= Integer.MIN_VALUE
                   && ((Number) value).longValue() <= Integer.MAX_VALUE;
           case LONG -> integral;
-          case SECONDS -> value instanceof Number;
+          case SECONDS, FRACTION -> value instanceof Number;
           case STRING -> value instanceof String;
           case BOOL -> value instanceof Boolean;
           case LIST ->
@@ -243,6 +254,7 @@ public enum Setting {
     return switch (kind) {
       case INT, LONG -> "an integer";
       case SECONDS -> "a number of seconds, e.g. 30 or 0.5";
+      case FRACTION -> "a fraction, e.g. 0.8";
       case STRING -> "a string";
       case BOOL -> "true or false";
       case LIST -> "a list of strings: a JSON array in the file, comma-separated elsewhere";

@@ -90,8 +90,7 @@ public final class EgressWorker {
     local =
         vertx
             .eventBus()
-            .localConsumer(
-                localAddress(), m -> admit(m.body().request(), m.body().downstream()));
+            .localConsumer(localAddress(), m -> admit(m.body().request(), m.body().downstream()));
     remote =
         vertx
             .eventBus()
@@ -118,7 +117,8 @@ public final class EgressWorker {
     return (int)
         Math.max(
             1,
-            Math.min(1024, config.streamWindowBytes() / io.httpsproxy.protocol.StreamChannel.CHUNK));
+            Math.min(
+                1024, config.streamWindowBytes() / io.httpsproxy.protocol.StreamChannel.CHUNK));
   }
 
   private void admit(ProxyRequest req, Downstream down) {
@@ -183,8 +183,8 @@ public final class EgressWorker {
   }
 
   /**
-   * Upstream connections per host on this loop. A call holds a worker only until its response
-   * head; the body that follows holds its connection, and there is at most one exchange per client
+   * Upstream connections per host on this loop. A call holds a worker only until its response head;
+   * the body that follows holds its connection, and there is at most one exchange per client
    * connection, so maxConnections (at start-up) bounds what a host can need.
    */
   private PoolOptions poolOptions() {

@@ -2,9 +2,9 @@ package io.httpsproxy.egress;
 
 import io.httpsproxy.config.ProxyConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.OpenSSLEngineOptions;
-import io.vertx.core.http.HttpClientOptions;
 
 /**
  * Which socket transport and which upstream TLS implementation a node really runs with. The

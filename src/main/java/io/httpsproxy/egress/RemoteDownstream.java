@@ -17,10 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The client side of a request that came from another node, as its worker sees it: the answer
- * head is the event-bus reply to the request, the bodies are {@link StreamFrame}s on the exchange's
- * {@link StreamChannel}. The request body is pulled by granting credit to the ingress; the
- * response body is pushed as far as the ingress's credit goes.
+ * The client side of a request that came from another node, as its worker sees it: the answer head
+ * is the event-bus reply to the request, the bodies are {@link StreamFrame}s on the exchange's
+ * {@link StreamChannel}. The request body is pulled by granting credit to the ingress; the response
+ * body is pushed as far as the ingress's credit goes.
  */
 final class RemoteDownstream implements Downstream {
   private final Message<ProxyRequest> msg;

@@ -1,6 +1,9 @@
 package io.httpsproxy.ingress;
 
+import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.protocol.Downstream;
+import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.protocol.ProxyReply;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -26,9 +29,12 @@ final class ApiDownstream implements Downstream {
   private final List<Runnable> goneActions = new ArrayList<>(1);
   private boolean gone;
 
+  private final MemoryGuard memory;
+
   /** {@code requestBody} is null when none goes upstream. */
-  ApiDownstream(Exchange ex, HttpServerRequest req, Buffer requestBody) {
+  ApiDownstream(Exchange ex, HttpServerRequest req, Buffer requestBody, MemoryGuard memory) {
     this.ex = ex;
+    this.memory = memory;
     this.req = req;
     this.requestBody = requestBody;
     req.response().closeHandler(v -> clientGone());
@@ -72,24 +78,48 @@ final class ApiDownstream implements Downstream {
   private final class Collector implements WriteStream<Buffer> {
     private final ProxyReply head;
     private final Buffer body = Buffer.buffer();
+    private long reserved;
+    private boolean refused;
 
     Collector(ProxyReply head) {
       this.head = head;
+      ex.onDone(() -> memory.release(reserved));
     }
 
     @Override
     public Future<Void> write(Buffer data) {
+      if (refused) {
+        return Future.failedFuture("over the memory budget");
+      }
+      if (!memory.reserve(data.length())) {
+        // The answer would take the node past memoryCritical: refused, and the upstream call
+        // stops (the worker hears the client side is gone).
+        refused = true;
+        memory.shed(MemoryGuard.Level.CRITICAL);
+        ex.fail(new ProxyException(FailureCode.MEMORY_PRESSURE));
+        clientGone();
+        return Future.failedFuture("over the memory budget");
+      }
+      reserved += data.length();
       body.appendBuffer(data);
       return Future.succeededFuture();
     }
 
     @Override
     public Future<Void> end() {
+      if (refused) {
+        return Future.succeededFuture();
+      }
       ex.respond(
           head.status(),
-          resp ->
-              resp.putHeader("Content-Type", "application/json")
-                  .end(ApiAnswer.encode(head, body, ex.elapsedMs())));
+          resp -> {
+            Future<Void> written =
+                resp.putHeader("Content-Type", "application/json")
+                    .end(ApiAnswer.encode(head, body, ex.elapsedMs()));
+            if (Exchange.closing(resp)) {
+              written.onComplete(ar -> req.connection().close());
+            }
+          });
       return Future.succeededFuture();
     }
 

@@ -1,5 +1,6 @@
 package io.httpsproxy.ingress;
 
+import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
@@ -26,9 +27,15 @@ final class ApiHandler {
   private final ProxyStats stats;
   private final EgressClient egress;
   private final AccessLog accessLog;
+  private final MemoryGuard memory;
 
   ApiHandler(
-      Supplier<ProxyConfig> config, ProxyStats stats, EgressClient egress, AccessLog accessLog) {
+      Supplier<ProxyConfig> config,
+      ProxyStats stats,
+      EgressClient egress,
+      AccessLog accessLog,
+      MemoryGuard memory) {
+    this.memory = memory;
     this.config = config;
     this.stats = stats;
     this.egress = egress;
@@ -43,7 +50,18 @@ final class ApiHandler {
   void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
     Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
     long limit = config.get().apiBodyLimit();
-    BodyReader.read(req, requestLimit(limit), config.get().bodyTimeout())
+    // Its bodies are held whole: under memory pressure it is the first thing refused, and what it
+    // will hold is reserved before it is read (the request's size, then the answer as it grows).
+    long most = requestLimit(limit);
+    long declared = ForwardHandler.bodyLength(req);
+    long reserve = declared >= 0 ? Math.min(declared, most) : most;
+    if (memory.level() != MemoryGuard.Level.NORMAL || !memory.reserve(reserve)) {
+      memory.shed(MemoryGuard.Level.PRESSURE);
+      ex.fail(new ProxyException(FailureCode.MEMORY_PRESSURE));
+      return;
+    }
+    ex.onDone(() -> memory.release(reserve));
+    BodyReader.read(req, declared >= 0 ? reserve : most, config.get().bodyTimeout())
         .map(
             raw -> {
               ex.bytesIn(raw.length());
@@ -68,7 +86,7 @@ final class ApiHandler {
                   headers,
                   withBody ? f.body().length() : ProxyRequest.NO_BODY,
                   limit,
-                  new ApiDownstream(ex, req, withBody ? f.body() : null));
+                  new ApiDownstream(ex, req, withBody ? f.body() : null, memory));
             })
         .onFailure(ex::fail);
   }

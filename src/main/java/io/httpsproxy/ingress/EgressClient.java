@@ -38,14 +38,14 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>This node: a {@link LocalCall} to the worker of this same event loop, delivered locally;
  *       the worker pipes the bodies straight between the two connections.
- *   <li>Another node: the request head to that node's egress address; its reply is the answer
- *       head, and the bodies stream as credit-controlled frames on a {@link StreamChannel}.
+ *   <li>Another node: the request head to that node's egress address; its reply is the answer head,
+ *       and the bodies stream as credit-controlled frames on a {@link StreamChannel}.
  *   <li>No consumer there (a node starting or draining): nothing was delivered, so it is sent to
  *       another node.
- *   <li>The node leaves the cluster before the answer head: an idempotent request (RFC 9110
- *       section 9.2.2) whose queue deadline has not passed and whose body was not yet sent is sent
- *       to another node; any other gets 502 NODE_LOST at once, so a POST never runs twice. After
- *       the head, the client's answer is cut off (its connection closed), never ended as complete.
+ *   <li>The node leaves the cluster before the answer head: an idempotent request (RFC 9110 section
+ *       9.2.2) whose queue deadline has not passed and whose body was not yet sent is sent to
+ *       another node; any other gets 502 NODE_LOST at once, so a POST never runs twice. After the
+ *       head, the client's answer is cut off (its connection closed), never ended as complete.
  *   <li>The send timeout is only a safety net: a worker always answers by the queue deadline plus
  *       the request timeout.
  * </ul>
@@ -221,7 +221,9 @@ final class EgressClient {
         go(); // nothing was delivered: another node may take it
       } else {
         ch.send(StreamFrame.of(ch.key(), StreamFrame.Kind.CANCEL));
-        end(ch, ProxyReply.failed(ErrorResponder.toProxyException(ar.cause(), req.id()), 0, 0, null));
+        end(
+            ch,
+            ProxyReply.failed(ErrorResponder.toProxyException(ar.cause(), req.id()), 0, 0, null));
       }
     }
 

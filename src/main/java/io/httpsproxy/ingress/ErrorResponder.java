@@ -77,7 +77,10 @@ public final class ErrorResponder {
       resp.putHeader(
           code == FailureCode.AUTH_REQUIRED ? "WWW-Authenticate" : "Proxy-Authenticate", challenge);
     }
-    boolean close = forceClose || closesConnection(code);
+    boolean close =
+        forceClose
+            || closesConnection(code)
+            || "close".equalsIgnoreCase(resp.headers().get("Connection"));
     if (close) {
       resp.putHeader("Connection", "close");
     }
@@ -140,6 +143,7 @@ public final class ErrorResponder {
         || code == FailureCode.HEADER_TIMEOUT
         || code == FailureCode.BODY_TIMEOUT
         || code == FailureCode.CONNECTION_LIMIT
+        || code == FailureCode.MEMORY_PRESSURE
         || code == FailureCode.CLIENT_DENIED
         || code == FailureCode.SHUTTING_DOWN;
   }

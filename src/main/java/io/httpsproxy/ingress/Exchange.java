@@ -36,6 +36,7 @@ final class Exchange {
   private Target target;
   private long bytesIn;
   private ProxyReply reply;
+  private Runnable onDone;
 
   Exchange(
       HttpServerRequest req,
@@ -70,6 +71,18 @@ final class Exchange {
     return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
+  /** Runs {@code action} once, when the exchange has its one access-log line (it ended). */
+  void onDone(Runnable action) {
+    Runnable before = onDone;
+    onDone =
+        before == null
+            ? action
+            : () -> {
+              before.run();
+              action.run();
+            };
+  }
+
   /** For the access log: the method sent upstream, when it is not the client's (the JSON API). */
   void method(String upstreamMethod) {
     this.method = upstreamMethod;
@@ -88,6 +101,14 @@ final class Exchange {
   /** For the access log: the worker's answer head (timings and node). */
   void reply(ProxyReply r) {
     this.reply = r;
+  }
+
+  /**
+   * True when the answer says the connection closes after it (memory pressure turns keep-alive
+   * off).
+   */
+  static boolean closing(HttpServerResponse resp) {
+    return "close".equalsIgnoreCase(resp.headers().get("Connection"));
   }
 
   /** Answers with the upstream's response, written by {@code writer}. */
@@ -109,8 +130,8 @@ final class Exchange {
   }
 
   /**
-   * The upstream's answer starts streaming to the client: its head is on the response (written
-   * with the first body bytes); {@link #streamEnded} or {@link #streamAborted} follows.
+   * The upstream's answer starts streaming to the client: its head is on the response (written with
+   * the first body bytes); {@link #streamEnded} or {@link #streamAborted} follows.
    */
   void streamStarted(int upstreamStatus) {
     if (answered) {
@@ -175,6 +196,11 @@ final class Exchange {
   }
 
   private void log(int status, String outcome, long bytesOut, long ms) {
+    if (onDone != null) {
+      Runnable done = onDone;
+      onDone = null;
+      done.run();
+    }
     accessLog.log(
         new AccessLog.Entry(
             acceptedAtMs,

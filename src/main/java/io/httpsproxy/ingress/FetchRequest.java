@@ -1,16 +1,16 @@
 package io.httpsproxy.ingress;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.security.Target;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;

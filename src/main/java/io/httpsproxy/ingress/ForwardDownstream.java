@@ -148,7 +148,7 @@ final class ForwardDownstream implements Downstream {
       Future<Void> f = resp.end();
       countBytesIn();
       ex.streamEnded();
-      if (closeAtEnd) {
+      if (closeAtEnd || Exchange.closing(resp)) {
         f.onComplete(ar -> req.connection().close());
       }
       return f;

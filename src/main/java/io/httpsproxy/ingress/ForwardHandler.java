@@ -1,7 +1,9 @@
 package io.httpsproxy.ingress;
 
+import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.protocol.ProxyRequest;
@@ -20,19 +22,24 @@ import java.util.function.Supplier;
  * is refused before anything is forwarded.
  */
 final class ForwardHandler {
+  private static final long HOLD_POLL_MS = 50;
+
   private final Vertx vertx;
   private final Supplier<ProxyConfig> config;
   private final ProxyStats stats;
   private final EgressClient egress;
   private final AccessLog accessLog;
+  private final MemoryGuard memory;
 
   ForwardHandler(
       Vertx vertx,
       Supplier<ProxyConfig> config,
       ProxyStats stats,
       EgressClient egress,
-      AccessLog accessLog) {
+      AccessLog accessLog,
+      MemoryGuard memory) {
     this.vertx = vertx;
+    this.memory = memory;
     this.config = config;
     this.stats = stats;
     this.egress = egress;
@@ -75,15 +82,45 @@ final class ForwardHandler {
       ex.fail(RequestBody.tooLarge(limit));
       return;
     }
-    RequestBody body = withBody ? new RequestBody(vertx, req, limit, now.bodyTimeout()) : null;
-    egress.send(
-        ex,
-        req.method().name(),
-        target,
-        headers,
-        length,
-        limit,
-        new ForwardDownstream(ex, req, body));
+    Runnable send =
+        () -> {
+          RequestBody body =
+              withBody ? new RequestBody(vertx, req, limit, now.bodyTimeout()) : null;
+          egress.send(
+              ex,
+              req.method().name(),
+              target,
+              headers,
+              length,
+              limit,
+              new ForwardDownstream(ex, req, body));
+        };
+    if (withBody && memory.level() != MemoryGuard.Level.NORMAL) {
+      holdWhileShort(ex, req, ex.acceptedAtMs() + now.queueTimeout().toMillis(), send);
+    } else {
+      send.run();
+    }
+  }
+
+  /**
+   * Memory pressure: a new body is not read until the node is back under memoryPressure (its client
+   * waits, as TCP makes it), or the queue deadline passes (503 MEMORY_PRESSURE).
+   */
+  private void holdWhileShort(Exchange ex, HttpServerRequest req, long deadlineMs, Runnable go) {
+    memory.shed(MemoryGuard.Level.PRESSURE);
+    vertx.setPeriodic(
+        HOLD_POLL_MS,
+        id -> {
+          if (req.response().closed()) {
+            vertx.cancelTimer(id);
+          } else if (memory.level() == MemoryGuard.Level.NORMAL) {
+            vertx.cancelTimer(id);
+            go.run();
+          } else if (System.currentTimeMillis() >= deadlineMs) {
+            vertx.cancelTimer(id);
+            ex.fail(new ProxyException(FailureCode.MEMORY_PRESSURE), true);
+          }
+        });
   }
 
   /**

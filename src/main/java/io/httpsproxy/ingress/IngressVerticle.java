@@ -2,6 +2,7 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
+import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
@@ -25,6 +26,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -74,7 +76,8 @@ public final class IngressVerticle extends VerticleBase {
       Admission admission,
       StreamRouter router,
       Engines engines,
-      String nodeId) {}
+      String nodeId,
+      MemoryGuard memory) {}
 
   private final Parts parts;
   private final ProxyConfig config;
@@ -134,14 +137,14 @@ public final class IngressVerticle extends VerticleBase {
         new EgressClient(
             vertx, context, live, stats, parts.nodes(), parts.router(), worker.localAddress());
     AccessLog accessLog = parts.accessLog();
-    forward = new ForwardHandler(vertx, live, stats, egress, accessLog);
+    forward = new ForwardHandler(vertx, live, stats, egress, accessLog, parts.memory());
     TunnelConnector connector =
         new TunnelConnector(
             vertx, live, new DestinationResolver(vertx, () -> settings.get().policy(), stats));
     tunnels =
         new TunnelHandler(
             live, stats, parts.tunnelSlots(), connector, accessLog, this::connectionGone);
-    api = new ApiHandler(live, stats, egress, accessLog);
+    api = new ApiHandler(live, stats, egress, accessLog, parts.memory());
     gate = new AccessGate(vertx, settings);
     router =
         new AdminRoutes(
@@ -274,6 +277,18 @@ public final class IngressVerticle extends VerticleBase {
       return;
     }
     AccessGate.Kind kind = kindOf(req);
+    if (kind == AccessGate.Kind.PROXY || kind == AccessGate.Kind.API) {
+      MemoryGuard.Level level = parts.memory().level();
+      if (level == MemoryGuard.Level.CRITICAL) {
+        // Refused before anything is read or authenticated: shedding must cost next to nothing.
+        parts.memory().shed(level);
+        ErrorResponder.send(req, new ProxyException(FailureCode.MEMORY_PRESSURE), trace.id());
+        return;
+      }
+      if (level == MemoryGuard.Level.PRESSURE) {
+        req.response().putHeader(HttpHeaders.CONNECTION, "close"); // keep-alive off
+      }
+    }
     SocketAddress remote = req.remoteAddress();
     Future<AccessGate.Caller> admitted =
         gate.admit(req, kind, remote == null ? null : remote.hostAddress());

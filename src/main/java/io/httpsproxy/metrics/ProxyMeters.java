@@ -1,5 +1,6 @@
 package io.httpsproxy.metrics;
 
+import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Outcome;
@@ -44,6 +45,9 @@ public final class ProxyMeters {
   public static final String REQUEST_DURATION = "proxy.request.duration";
   public static final String QUEUE_WAIT = "proxy.queue.wait";
   public static final String UPSTREAM_DURATION = "proxy.upstream.duration";
+  public static final String MEMORY = "proxy.memory.bytes";
+  public static final String MEMORY_LEVEL = "proxy.memory.level";
+  public static final String MEMORY_SHED = "proxy.memory.shed";
 
   /**
    * Histogram buckets of the three timers, in ms: fixed so that nodes aggregate, a queue wait of 0
@@ -146,6 +150,36 @@ public final class ProxyMeters {
     limit(registry, "maxConnections", () -> config.get().maxConnections());
     limit(registry, "queueSize", () -> config.get().queueSize());
     limit(registry, "workers", () -> config.get().workers());
+  }
+
+  /** The memory budget: what it counts, where the node stands (0, 1, 2), what it shed. */
+  public static void bindMemory(MeterRegistry registry, MemoryGuard guard) {
+    String what = "memory the node's budget counts, by kind (live heap after GC, held bodies)";
+    Gauge.builder(MEMORY, guard, MemoryGuard::liveHeapAfterGcBytes)
+        .description(what)
+        .tag("kind", "live_heap")
+        .register(registry);
+    Gauge.builder(MEMORY, guard, MemoryGuard::heldBytes)
+        .description(what)
+        .tag("kind", "held_bodies")
+        .register(registry);
+    Gauge.builder(MEMORY, guard, MemoryGuard::maxHeapBytes)
+        .description(what)
+        .tag("kind", "max_heap")
+        .register(registry);
+    gauge(
+        registry,
+        MEMORY_LEVEL,
+        "0 normal, 1 memoryPressure (keep-alive off, bodies held), 2 memoryCritical (503)",
+        guard,
+        g -> g.level().ordinal());
+    for (MemoryGuard.Level level :
+        new MemoryGuard.Level[] {MemoryGuard.Level.PRESSURE, MemoryGuard.Level.CRITICAL}) {
+      FunctionCounter.builder(MEMORY_SHED, guard, g -> g.shedCount(level))
+          .description("requests refused or held back for memory, by level")
+          .tag("level", level.name().toLowerCase(Locale.ROOT))
+          .register(registry);
+    }
   }
 
   private static void bindTunnels(MeterRegistry registry, ProxyStats stats) {

@@ -9,11 +9,11 @@ import io.vertx.core.streams.WriteStream;
 import java.util.function.Supplier;
 
 /**
- * Moves one body from a stream to another with back-pressure: when the destination's write queue
- * is full the source is paused until it drains, so what is held per body is the destination's
- * write queue plus one read, whatever the body's size. Unlike Vert.x's own pipe it also counts the
- * bytes, enforces a size limit while streaming, and bounds how long the destination may stay full
- * (a client that stops reading). It never ends the destination after a failure: a body that did not
+ * Moves one body from a stream to another with back-pressure: when the destination's write queue is
+ * full the source is paused until it drains, so what is held per body is the destination's write
+ * queue plus one read, whatever the body's size. Unlike Vert.x's own pipe it also counts the bytes,
+ * enforces a size limit while streaming, and bounds how long the destination may stay full (a
+ * client that stops reading). It never ends the destination after a failure: a body that did not
  * complete must not look complete.
  *
  * <p>Confined to the context both streams deliver on.

@@ -6,17 +6,17 @@ import io.vertx.core.streams.WriteStream;
 
 /**
  * What a worker talks to: the client side of one exchange. On the local path it is the ingress's
- * own object, on the client connection's event loop; for a request from another node it is a
- * bridge that speaks {@link StreamFrame}s to that node. Every method is called on the worker's
- * context, which for a local call is the client connection's.
+ * own object, on the client connection's event loop; for a request from another node it is a bridge
+ * that speaks {@link StreamFrame}s to that node. Every method is called on the worker's context,
+ * which for a local call is the client connection's.
  *
  * <p>Exactly one of {@link #respond} and {@link #fail} is called before the exchange ends; {@link
  * #fail} may also follow {@link #respond}, when the body cannot be completed.
  */
 public interface Downstream {
   /**
-   * The request body, paused until the caller reads it (reading it is what lets the client send
-   * it: a waiting "100 Continue" is answered then). Null when the request has none. Called once.
+   * The request body, paused until the caller reads it (reading it is what lets the client send it:
+   * a waiting "100 Continue" is answered then). Null when the request has none. Called once.
    */
   ReadStream<Buffer> body();
 

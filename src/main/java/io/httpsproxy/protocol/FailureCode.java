@@ -14,11 +14,14 @@ public enum FailureCode {
   /** Recorded, never sent: the client closed its connection before its answer ended (nginx 499). */
   CLIENT_GONE(499, Outcome.ERROR, "the client closed the connection before the answer ended"),
   /** Recorded, never sent: the client read nothing of its answer for writeIdleTimeout. */
-  WRITE_TIMEOUT(408, Outcome.TIMEOUT, "the client read nothing of the answer within writeIdleTimeout"),
+  WRITE_TIMEOUT(
+      408, Outcome.TIMEOUT, "the client read nothing of the answer within writeIdleTimeout"),
   CONNECTION_LIMIT(503, Outcome.REJECTED, "too many open connections (maxConnections)"),
   TUNNEL_LIMIT(503, Outcome.REJECTED, "too many open tunnels (maxTunnels)"),
   QUEUE_FULL(503, Outcome.REJECTED, "queue is full, retry later"),
   QUEUE_TIMEOUT(503, Outcome.TIMEOUT, "no worker started the request within queueTimeout"),
+  MEMORY_PRESSURE(
+      503, Outcome.REJECTED, "the node is short of memory (memoryPressure, memoryCritical)"),
   SHUTTING_DOWN(503, Outcome.REJECTED, "the proxy is shutting down"),
   NO_WORKERS(503, Outcome.REJECTED, "no worker is available on the event bus"),
   UPSTREAM_TIMEOUT(504, Outcome.TIMEOUT, "upstream did not answer within requestTimeout"),
@@ -76,6 +79,7 @@ public enum FailureCode {
         || this == QUEUE_TIMEOUT
         || this == SHUTTING_DOWN
         || this == NO_WORKERS
+        || this == MEMORY_PRESSURE
         || this == RATE_LIMITED;
   }
 }

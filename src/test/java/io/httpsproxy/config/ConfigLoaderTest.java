@@ -446,8 +446,7 @@ class ConfigLoaderTest {
   @Test
   void maxBodyBytesTakesStreamedSizesAndRejectsTypos() throws IOException {
     // Bodies stream, so a limit past 2 GiB is a real setting; past 1 PiB it is a typo.
-    ProxyConfig big =
-        load(Map.of(), "--config", emptyFile(), "--max-body-bytes", "4294967296");
+    ProxyConfig big = load(Map.of(), "--config", emptyFile(), "--max-body-bytes", "4294967296");
     assertEquals(4294967296L, big.maxBodyBytes());
 
     ConfigException e =
@@ -710,6 +709,8 @@ class ConfigLoaderTest {
       case NATIVE_TRANSPORT -> "true";
       case TLS_ENGINE -> "jdk";
       case STREAM_WINDOW_BYTES -> "131072";
+      case MEMORY_PRESSURE -> "0.7";
+      case MEMORY_CRITICAL -> "0.95";
       default -> "7";
     };
   }

@@ -59,7 +59,9 @@ class ProxyConfigTest {
         .put("tlsEngine", "jdk")
         .put("apiMaxBodyBytes", 4096L)
         .put("streamWindowBytes", 131072L)
-        .put("writeIdleTimeout", 7.5);
+        .put("writeIdleTimeout", 7.5)
+        .put("memoryPressure", 0.5)
+        .put("memoryCritical", 0.75);
   }
 
   @Test

@@ -142,13 +142,17 @@ class UpstreamFailureTest {
     // The head and the first bytes were streamed on before the upstream broke: the client keeps
     // the upstream's Content-Length, gets fewer bytes and then a closed connection, so the body
     // can never be taken for complete (a silently truncated 200 is what streaming must avoid).
-    long resetsBefore = proxy.node().stats().count(io.httpsproxy.protocol.FailureCode.UPSTREAM_RESET);
+    long resetsBefore =
+        proxy.node().stats().count(io.httpsproxy.protocol.FailureCode.UPSTREAM_RESET);
     int port = good.port();
     long t0 = System.nanoTime();
     String raw =
         io.httpsproxy.testing.RawHttp.exchange(
             proxy.port(),
-            "GET https://localhost:" + port + "/reset HTTP/1.1\r\nHost: localhost:" + port
+            "GET https://localhost:"
+                + port
+                + "/reset HTTP/1.1\r\nHost: localhost:"
+                + port
                 + "\r\n\r\n",
             10_000);
     long ms = (System.nanoTime() - t0) / 1_000_000;

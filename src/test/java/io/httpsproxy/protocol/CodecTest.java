@@ -95,8 +95,18 @@ class CodecTest {
   void localRequestWithoutStreamKeysRoundTrips() {
     ProxyRequest sent =
         new ProxyRequest(
-            "id", "GET", Target.parse("http://a.example/"), List.of(), -1, 1, 2, 3, 0, null,
-            null, 0);
+            "id",
+            "GET",
+            Target.parse("http://a.example/"),
+            List.of(),
+            -1,
+            1,
+            2,
+            3,
+            0,
+            null,
+            null,
+            0);
 
     ProxyRequest received = roundTrip(sent);
 
@@ -201,8 +211,7 @@ class CodecTest {
   void nullFailureAndAFailureCodeDecodeDifferently() {
     ProxyReply ok = roundTrip(new ProxyReply(502, List.of(), null, null, 0, 0, "n"));
     ProxyReply failed =
-        roundTrip(
-            new ProxyReply(502, List.of(), FailureCode.UPSTREAM_ERROR, null, 0, 0, "n"));
+        roundTrip(new ProxyReply(502, List.of(), FailureCode.UPSTREAM_ERROR, null, 0, 0, "n"));
 
     assertNull(ok.failure());
     assertEquals(FailureCode.UPSTREAM_ERROR, failed.failure());
