@@ -90,14 +90,14 @@ abs_lua() {
 }
 
 # proxy_start NAME [proxy args...] -> starts target/https-proxy.jar on 127.0.0.1, a free port,
-# with no config file, loopback destinations allowed, JVM options from $PROXY_JAVA_OPTS; log in
-# $W/NAME.log. Sets PROXY_PID and PROXY_PORT, and appends the pid to PIDS for the cleanup trap.
+# with no config file, loopback destinations allowed, JVM options from $PROXY_JAVA_OPTS, pinned
+# to the CPUs in $PROXY_CPUS (taskset -c) when set; log in $W/NAME.log. Sets PROXY_PID and PROXY_PORT, and appends the pid to PIDS for the cleanup trap.
 proxy_start() {
   local name=$1
   shift
   [ -f "$W/empty.json" ] || echo '{}' > "$W/empty.json"
   # shellcheck disable=SC2086 # PROXY_JAVA_OPTS is a list of words
-  java ${PROXY_JAVA_OPTS:-} -jar target/https-proxy.jar --config "$W/empty.json" --host 127.0.0.1 \
+  ${PROXY_CPUS:+taskset -c "$PROXY_CPUS"} java ${PROXY_JAVA_OPTS:-} -jar target/https-proxy.jar --config "$W/empty.json" --host 127.0.0.1 \
     --port 0 --allow-destinations 127.0.0.0/8,localhost "$@" > "$W/$name.log" 2>&1 &
   PROXY_PID=$!
   PIDS+=("$PROXY_PID")
@@ -122,4 +122,115 @@ proxy_hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/${1:-$PROXY_PID}/status"; }
 proxy_stat() {
   curl -s "http://127.0.0.1:${2:-$PROXY_PORT}/stats" \
     | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
+}
+
+# alive PID -> true while the process exists and is not a zombie (exited, not yet reaped)
+alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+# stop_pids PID... -> SIGTERM, up to STOP_GRACE seconds (5) for them to exit, then SIGKILL. A proxy
+# drains for up to drainTimeout (30 s) on SIGTERM; a scenario that leaves slow clients behind
+# should not wait for that.
+stop_pids() {
+  local p n
+  for p in "$@"; do kill "$p" 2>/dev/null || true; done
+  for n in $(seq $(( ${STOP_GRACE:-5} * 10 ))); do
+    for p in "$@"; do alive "$p" && { sleep 0.1; continue 2; }; done
+    return 0
+  done
+  for p in "$@"; do kill -9 "$p" 2>/dev/null || true; done
+}
+
+# mem_sampler FILE SECONDS NAME=PID... -> every 0.5 s, for at most SECONDS: t_s, the VmRSS of each
+# PID in MiB ("-" once it is gone) and the kernel's TCP buffer memory (/proc/net/sockstat, all
+# sockets) in MiB. Run it in the background and kill it when done.
+mem_sampler() {
+  local f=$1 secs=$2 t0 n p line page
+  shift 2
+  page=$(getconf PAGESIZE)
+  { printf "t_s"; for p in "$@"; do printf "\t%s_rss_mib" "${p%%=*}"; done; printf "\ttcp_buffers_mib\n"; } > "$f"
+  t0=$(date +%s.%N)
+  for n in $(seq $(( secs * 2 ))); do
+    line=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {printf "%.1f", a - b}')
+    for p in "$@"; do
+      if [ -r "/proc/${p#*=}/status" ]; then
+        line+=$'\t'$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024; f = 1} END {if (!f) printf "-"}' "/proc/${p#*=}/status")
+      else
+        line+=$'\t-'
+      fi
+    done
+    line+=$'\t'$(awk -v pg="$page" '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "mem") printf "%.1f", $(i + 1) * pg / 1048576}' /proc/net/sockstat)
+    echo "$line" >> "$f"
+    sleep 0.5
+  done
+}
+# sampled_peak FILE COLUMN -> the largest value of COLUMN (e.g. proxy_rss_mib) in a mem_sampler file
+sampled_peak() {
+  awk -F'\t' -v c="$2" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == c) k = i; next}
+    $k != "-" && $k + 0 > m {m = $k + 0} END {printf "%.0f", m}' "$1"
+}
+
+# probe_loop FILE PHASE SECONDS URL -> the "normal client": one curl through the proxy (fresh
+# connection, absolute-form GET URL) every PROBE_EVERY s (0.1) for SECONDS, each capped at
+# PROBE_TIMEOUT s (5); appends "t_s phase status ms" to FILE, t_s from $PROBE_T0 (epoch seconds).
+# status 000 = no answer within the cap. Bounded: at most SECONDS / PROBE_EVERY tries.
+probe_loop() {
+  local f=$1 phase=$2 secs=$3 url=$4 end r n
+  end=$(awk -v s="$secs" -v n="$(date +%s.%N)" 'BEGIN {printf "%.2f", n + s}')
+  [ -s "$f" ] || printf "t_s\tphase\tstatus\tms\n" > "$f"
+  for n in $(seq "$(awk -v s="$secs" -v e="${PROBE_EVERY:-0.1}" 'BEGIN {printf "%d", s / e}')"); do
+    awk -v n="$(date +%s.%N)" -v e="$end" 'BEGIN {exit !(n < e)}' || break
+    r=$(curl -s -o /dev/null -m "${PROBE_TIMEOUT:-5}" -w '%{http_code} %{time_total}' \
+      -x "http://127.0.0.1:$PROXY_PORT" "$url" 2>/dev/null || true)
+    awk -v t="$(date +%s.%N)" -v t0="$PROBE_T0" -v p="$phase" -v r="${r:-000 0}" \
+      'BEGIN {split(r, a, " "); printf "%.1f\t%s\t%s\t%.1f\n", t - t0, p, a[1], a[2] * 1000}' >> "$f"
+    sleep "${PROBE_EVERY:-0.1}"
+  done
+}
+# probe_stats FILE PHASE -> "tries ok failed p50_ms p99_ms max_ms" (tab-separated) for one phase;
+# the percentiles are over the 2xx answers, "-" when there are none
+probe_stats() {
+  python3 - "$1" "$2" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1]), delimiter="\t") if r["phase"] == sys.argv[2]]
+ok = sorted(float(r["ms"]) for r in rows if r["status"].startswith("2"))
+q = lambda f: f"{ok[min(len(ok) - 1, int(f * len(ok)))]:.1f}" if ok else "-"
+print(len(rows), len(ok), len(rows) - len(ok), q(.5), q(.99), f"{ok[-1]:.1f}" if ok else "-", sep="\t")
+PY
+}
+# first_failure FILE PHASE -> t_s of the first non-2xx probe of PHASE, "-" if none
+first_failure() {
+  awk -F'\t' -v p="$2" '$2 == p && $3 !~ /^2/ {print $1; f = 1; exit} END {if (!f) print "-"}' "$1"
+}
+
+# heap_after_gc PID -> heap in use right after a full GC, in MiB, from the JVM itself (jcmd
+# GC.run, then GC.heap_info), or "-" when the JVM does not answer within 30 s (dead, or stuck)
+heap_after_gc() {
+  alive "$1" || { echo -; return; }
+  timeout 30 jcmd "$1" GC.run > /dev/null 2>&1 || { echo -; return; }
+  timeout 30 jcmd "$1" GC.heap_info 2>/dev/null \
+    | awk '/ heap .*total .*used / {sub(/.*used /, "", $0); sub(/K.*/, "", $0); printf "%.1f", $0 / 1024; f = 1; exit}
+      END {if (!f) printf "-"}'
+}
+
+# hey_stats LABEL COUNT CONNS URL [CSV] -> hey through the proxy (-x), every answer in CSV (default
+# $OUT/LABEL.csv; hey sends COUNT / CONNS per connection, so make COUNT a multiple); prints
+# "answered 2xx other none p50_ms p99_ms max_ms statuses" (tab-separated;
+# percentiles over all HTTP answers, statuses like 200:1990,503:10). Pinned to $LOAD_CPUS if set.
+hey_stats() {
+  local label=$1 count=$2 conns=$3 url=$4 csv=${5:-$OUT/$1.csv}
+  ${LOAD_CPUS:+taskset -c "$LOAD_CPUS"} timeout 120 hey -n "$count" -c "$conns" -t 10 \
+    -x "http://127.0.0.1:$PROXY_PORT" -o csv "$url" > "$csv" 2> /dev/null || true
+  python3 - "$csv" $(( count / conns * conns )) <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))[1:]  # hey sends count / conns per connection
+ms = sorted(float(r[0]) * 1000 for r in rows)
+by = {}
+for r in rows:
+    by[r[6]] = by.get(r[6], 0) + 1
+q = lambda f: f"{ms[min(len(ms) - 1, int(f * len(ms)))]:.1f}" if ms else "-"
+ok = sum(n for c, n in by.items() if c.startswith("2"))
+print(len(rows), ok, len(rows) - ok, int(sys.argv[2]) - len(rows), q(.5), q(.99),
+      f"{ms[-1]:.1f}" if ms else "-", ",".join(f"{c}:{n}" for c, n in sorted(by.items())) or "-",
+      sep="\t")
+PY
 }

@@ -52,6 +52,7 @@ public record ProxyConfig(
     Duration writeIdleTimeout,
     double memoryPressure,
     double memoryCritical,
+    int socketBufferBytes,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -83,6 +84,15 @@ public record ProxyConfig(
   public static final double DEFAULT_MEMORY_PRESSURE = 0.80;
 
   public static final double DEFAULT_MEMORY_CRITICAL = 0.90;
+
+  /**
+   * SO_SNDBUF / SO_RCVBUF of the proxy's sockets (Linux doubles it). Left to autotuning, a loopback
+   * socket grew to 32 MiB of receive buffer, so a paused reader did not pause its upstream until
+   * some 60 MB sat in kernel buffers; 256 KiB keeps what a slow reader parks there to about 1 MiB
+   * per exchange and still fills 10 MB/s at a 50 ms round trip.
+   */
+  public static final int DEFAULT_SOCKET_BUFFER_BYTES = 256 * 1024;
+
   public static final double DEFAULT_IDLE_TIMEOUT = 60.0;
   public static final double DEFAULT_DRAIN_TIMEOUT = 30.0;
   public static final double DEFAULT_STATS_INTERVAL = 60.0;
@@ -172,6 +182,9 @@ public record ProxyConfig(
     checkRange("streamWindowBytes", streamWindowBytes, 64 * 1024, 64L * 1024 * 1024);
     checkPositive("writeIdleTimeout", writeIdleTimeout);
     ConfigChecks.fractions(memoryPressure, memoryCritical);
+    if (socketBufferBytes != 0) {
+      checkRange("socketBufferBytes", socketBufferBytes, 4096, 64 * 1024 * 1024);
+    }
     checkNotNegative("idleTimeout", idleTimeout);
     checkNotNegative("drainTimeout", drainTimeout);
     checkPositive("statsInterval", statsInterval);
@@ -260,6 +273,7 @@ public record ProxyConfig(
         seconds(j, "writeIdleTimeout", DEFAULT_WRITE_IDLE_TIMEOUT),
         ConfigChecks.number(j, "memoryPressure", DEFAULT_MEMORY_PRESSURE),
         ConfigChecks.number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
+        integer(j, "socketBufferBytes", DEFAULT_SOCKET_BUFFER_BYTES),
         ClusterConfig.fromJson(j));
   }
 
@@ -304,7 +318,8 @@ public record ProxyConfig(
             .put("streamWindowBytes", streamWindowBytes)
             .put("writeIdleTimeout", toSeconds(writeIdleTimeout))
             .put("memoryPressure", memoryPressure)
-            .put("memoryCritical", memoryCritical);
+            .put("memoryCritical", memoryCritical)
+            .put("socketBufferBytes", socketBufferBytes);
     cluster.putInto(json);
     return json;
   }

@@ -86,7 +86,11 @@ public enum Setting {
       Kind.FRACTION,
       "heap fraction that turns keep-alive off and holds new request bodies back"),
   MEMORY_CRITICAL(
-      "memoryCritical", Kind.FRACTION, "heap fraction above which new requests get 503");
+      "memoryCritical", Kind.FRACTION, "heap fraction above which new requests get 503"),
+  SOCKET_BUFFER_BYTES(
+      "socketBufferBytes",
+      Kind.INT,
+      "kernel send and receive buffer of every client and upstream socket; 0 = autotuned");
 
   /**
    * The seed's positional order: [port] [host] [maxConnections] [queueSize] [workers] [qt] [rt].

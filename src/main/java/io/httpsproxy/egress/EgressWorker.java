@@ -175,6 +175,11 @@ public final class EgressWorker {
             .setDecompressionSupported(false)
             .setMaxHeaderSize(64 * 1024)
             .setTcpNoDelay(true);
+    if (config.socketBufferBytes() > 0) {
+      options
+          .setSendBufferSize(config.socketBufferBytes())
+          .setReceiveBufferSize(config.socketBufferBytes());
+    }
     if (config.hasCaFile()) {
       options.setTrustOptions(TrustOptions.wrap(TrustStores.jvmPlus(config.caFile())));
     }

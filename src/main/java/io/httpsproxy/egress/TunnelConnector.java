@@ -28,13 +28,17 @@ public final class TunnelConnector {
   public TunnelConnector(Vertx vertx, Supplier<ProxyConfig> config, DestinationResolver resolver) {
     this.resolver = resolver;
     this.config = config;
-    this.client =
-        vertx.createNetClient(
-            new NetClientOptions()
-                .setIdleTimeout(
-                    (int) Math.min(Integer.MAX_VALUE, config.get().tunnelIdleTimeout().toMillis()))
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setTcpNoDelay(true));
+    NetClientOptions options =
+        new NetClientOptions()
+            .setIdleTimeout(
+                (int) Math.min(Integer.MAX_VALUE, config.get().tunnelIdleTimeout().toMillis()))
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setTcpNoDelay(true);
+    int buffer = config.get().socketBufferBytes();
+    if (buffer > 0) {
+      options.setSendBufferSize(buffer).setReceiveBufferSize(buffer);
+    }
+    this.client = vertx.createNetClient(options);
   }
 
   public Future<NetSocket> connect(Target target) {

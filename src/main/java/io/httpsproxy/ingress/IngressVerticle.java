@@ -180,7 +180,14 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   private HttpServerOptions serverOptions() {
-    return new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions();
+    if (config.socketBufferBytes() > 0) {
+      // Bounds what a client that reads slowly parks in the kernel (see ProxyConfig).
+      options
+          .setSendBufferSize(config.socketBufferBytes())
+          .setReceiveBufferSize(config.socketBufferBytes());
+    }
+    return options
         .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setMaxHeaderSize(config.maxHeaderSize())

@@ -711,6 +711,7 @@ class ConfigLoaderTest {
       case STREAM_WINDOW_BYTES -> "131072";
       case MEMORY_PRESSURE -> "0.7";
       case MEMORY_CRITICAL -> "0.95";
+      case SOCKET_BUFFER_BYTES -> "65536";
       default -> "7";
     };
   }

@@ -61,7 +61,8 @@ class ProxyConfigTest {
         .put("streamWindowBytes", 131072L)
         .put("writeIdleTimeout", 7.5)
         .put("memoryPressure", 0.5)
-        .put("memoryCritical", 0.75);
+        .put("memoryCritical", 0.75)
+        .put("socketBufferBytes", 65536);
   }
 
   @Test
