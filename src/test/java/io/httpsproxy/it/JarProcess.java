@@ -263,6 +263,11 @@ final class JarProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The node's process id: {@code env} execs java, so it is the JVM's own. */
+  long pid() {
+    return process.pid();
+  }
+
   /** Waits for the exit; kills the process and fails if it does not exit within {@code timeout}. */
   Finished finish(Duration timeout) {
     boolean exited;
