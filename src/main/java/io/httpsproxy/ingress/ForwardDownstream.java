@@ -148,7 +148,10 @@ final class ForwardDownstream implements Downstream {
       Future<Void> f = resp.end();
       countBytesIn();
       ex.streamEnded();
-      if (closeAtEnd || Exchange.closing(resp)) {
+      // The upstream may answer before the whole request body came: what is left of it on the
+      // connection cannot be taken for the next request.
+      boolean unread = body != null && !body.complete();
+      if (closeAtEnd || unread || Exchange.closing(resp)) {
         f.onComplete(ar -> req.connection().close());
       }
       return f;

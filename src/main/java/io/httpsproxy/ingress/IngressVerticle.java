@@ -292,7 +292,7 @@ public final class IngressVerticle extends VerticleBase {
         ErrorResponder.send(req, new ProxyException(FailureCode.MEMORY_PRESSURE), trace.id());
         return;
       }
-      if (level == MemoryGuard.Level.PRESSURE) {
+      if (level == MemoryGuard.Level.PRESSURE && req.method() != HttpMethod.CONNECT) {
         req.response().putHeader(HttpHeaders.CONNECTION, "close"); // keep-alive off
       }
     }

@@ -56,6 +56,7 @@ class ConfigDiffTest {
             Setting.PORT,
             Setting.HOST,
             Setting.IDLE_TIMEOUT,
+            Setting.SOCKET_BUFFER_BYTES,
             Setting.STATS_INTERVAL,
             Setting.CA_FILE,
             Setting.DNS_SERVERS,
