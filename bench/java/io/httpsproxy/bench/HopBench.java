@@ -35,8 +35,8 @@ import java.util.function.Function;
 /**
  * What the event-bus hop between ingress and egress costs per request, next to a direct call (issue
  * #6). Not a test: run it with {@code bench/hop}. Every variant hands a 1 KiB-sized exchange (a
- * ProxyRequest as the ingress builds it for {@code GET https://localhost/1k}, a ProxyReply as the
- * upstream verticle builds it from nginx's answer) to a handler and waits for the reply, with
+ * ProxyRequest as the ingress builds it for {@code GET https://localhost/1k}, a ProxyReply (the answer head; bodies stream outside the messages since issue #11) as the
+ * worker builds it from nginx's answer) to a handler and waits for the reply, with
  * {@code inflight} exchanges outstanding at once (64 = wrk's connections; 1 = pure latency).
  * Reported per exchange: wall time and the CPU time of the whole process (all threads: event loops,
  * GC, JIT), since on a saturated 2-core box CPU per request is what bounds requests/s.
@@ -185,13 +185,20 @@ public final class HopBench {
             new Header("Via", "1.1 https-proxy"),
             new Header(
                 "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")),
-        Buffer.buffer(),
+        ProxyRequest.NO_BODY,
         now,
         now + 30_000,
-        30_000);
+        30_000,
+        0,
+        null,
+        null,
+        0);
   }
 
-  /** What UpstreamCall answers with nginx's 1 KiB response. */
+  /**
+   * What the worker answers with nginx's 1 KiB response: the head (the body now streams outside
+   * the message).
+   */
   static ProxyReply reply() {
     return new ProxyReply(
         200,
@@ -203,7 +210,6 @@ public final class HopBench {
             new Header("Last-Modified", "Tue, 25 Nov 2026 22:54:30 GMT"),
             new Header("ETag", "\"6926335a-400\""),
             new Header("Accept-Ranges", "bytes")),
-        Buffer.buffer(new byte[1024]),
         null,
         null,
         0,
@@ -219,7 +225,7 @@ public final class HopBench {
         .put("method", r.method())
         .put("url", r.url())
         .put("headers", headers)
-        .put("body", r.body())
+        .put("bodyLength", r.bodyLength())
         .put("acceptedAtMs", r.acceptedAtMs())
         .put("queueDeadlineMs", r.queueDeadlineMs())
         .put("requestTimeoutMs", r.requestTimeoutMs());
@@ -231,10 +237,14 @@ public final class HopBench {
         j.getString("method"),
         Target.parse(j.getString("url")),
         headers(j.getJsonArray("headers")),
-        j.getBuffer("body"),
+        j.getLong("bodyLength"),
         j.getLong("acceptedAtMs"),
         j.getLong("queueDeadlineMs"),
-        j.getLong("requestTimeoutMs"));
+        j.getLong("requestTimeoutMs"),
+        0,
+        null,
+        null,
+        0);
   }
 
   static JsonObject toJson(ProxyReply r) {
@@ -243,7 +253,6 @@ public final class HopBench {
     return new JsonObject()
         .put("status", r.status())
         .put("headers", headers)
-        .put("body", r.body())
         .put("failure", r.failure() == null ? null : r.failure().name())
         .put("message", r.message())
         .put("queueMs", r.queueMs())
@@ -256,7 +265,6 @@ public final class HopBench {
     return new ProxyReply(
         j.getInteger("status"),
         headers(j.getJsonArray("headers")),
-        j.getBuffer("body"),
         failure == null ? null : io.httpsproxy.protocol.FailureCode.valueOf(failure),
         j.getString("message"),
         j.getLong("queueMs"),
