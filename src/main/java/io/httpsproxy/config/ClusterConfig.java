@@ -54,13 +54,13 @@ public record ClusterConfig(
     }
     return new ClusterConfig(
         b,
-        ProxyConfig.string(j, "clusterName", DEFAULT_NAME),
-        ProxyConfig.string(j, "clusterMembers", DEFAULT_MEMBERS),
-        ProxyConfig.string(j, "clusterHost", DEFAULT_HOST),
-        ProxyConfig.integer(j, "clusterPort", DEFAULT_PORT),
-        ProxyConfig.string(j, "clusterPublicHost", DEFAULT_PUBLIC_HOST),
-        ProxyConfig.integer(j, "eventBusPort", DEFAULT_EVENT_BUS_PORT),
-        ProxyConfig.string(j, "clusterConfig", DEFAULT_CONFIG_FILE));
+        JsonFields.string(j, "clusterName", DEFAULT_NAME),
+        JsonFields.string(j, "clusterMembers", DEFAULT_MEMBERS),
+        JsonFields.string(j, "clusterHost", DEFAULT_HOST),
+        JsonFields.integer(j, "clusterPort", DEFAULT_PORT),
+        JsonFields.string(j, "clusterPublicHost", DEFAULT_PUBLIC_HOST),
+        JsonFields.integer(j, "eventBusPort", DEFAULT_EVENT_BUS_PORT),
+        JsonFields.string(j, "clusterConfig", DEFAULT_CONFIG_FILE));
   }
 
   void putInto(JsonObject j) {

@@ -6,12 +6,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reading and checking settings beyond a range: lists (destination rules, client CIDRs, ports),
- * choices from a fixed set, DNS servers and the CA file.
+ * Reading and checking settings: ranges, lists (destination rules, client CIDRs, ports), choices
+ * from a fixed set, DNS servers and the CA file.
  */
 final class ConfigChecks {
   private ConfigChecks() {}
@@ -75,15 +76,6 @@ final class ConfigChecks {
   }
 
   /** {@code value} must be one of {@code allowed} (already normalised by the caller). */
-  /** A plain number from the file (a fraction); missing takes the default. */
-  static double number(JsonObject j, String key, double dflt) {
-    Object v = j.getValue(key, dflt);
-    if (!(v instanceof Number n) || Double.isNaN(n.doubleValue())) {
-      throw ConfigException.invalid(key, v, "a fraction, e.g. 0.8");
-    }
-    return n.doubleValue();
-  }
-
   /** memoryPressure must come first: 0 < memoryPressure <= memoryCritical <= 1. */
   static void fractions(double pressure, double critical) {
     if (pressure <= 0 || pressure > 1) {
@@ -137,6 +129,30 @@ final class ConfigChecks {
       }
     } catch (java.io.IOException | java.io.UncheckedIOException e) {
       throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
+    }
+  }
+
+  static void checkRange(String key, long v, long min, long max) {
+    if (v < min || v > max) {
+      throw ConfigException.invalid(key, v, ">= " + min + " and <= " + max);
+    }
+  }
+
+  static void checkRange(String key, int v, int min, int max) {
+    if (v < min || v > max) {
+      throw ConfigException.invalid(key, v, ">= " + min + " and <= " + max);
+    }
+  }
+
+  static void checkPositive(String key, Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      throw ConfigException.invalid(key, JsonFields.toSeconds(d), "> 0 seconds");
+    }
+  }
+
+  static void checkNotNegative(String key, Duration d) {
+    if (d.isNegative()) {
+      throw ConfigException.invalid(key, JsonFields.toSeconds(d), ">= 0 seconds");
     }
   }
 }

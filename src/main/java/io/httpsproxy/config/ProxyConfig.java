@@ -1,5 +1,16 @@
 package io.httpsproxy.config;
 
+import static io.httpsproxy.config.ConfigChecks.checkNotNegative;
+import static io.httpsproxy.config.ConfigChecks.checkPositive;
+import static io.httpsproxy.config.ConfigChecks.checkRange;
+import static io.httpsproxy.config.JsonFields.bool;
+import static io.httpsproxy.config.JsonFields.integer;
+import static io.httpsproxy.config.JsonFields.longValue;
+import static io.httpsproxy.config.JsonFields.number;
+import static io.httpsproxy.config.JsonFields.seconds;
+import static io.httpsproxy.config.JsonFields.string;
+import static io.httpsproxy.config.JsonFields.toSeconds;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -156,8 +167,6 @@ public record ProxyConfig(
   /** Upper bounds that catch typos (an extra zero) rather than limit real deployments. */
   private static final int MAX_COUNT = 10_000_000;
 
-  private static final double MAX_SECONDS = 86_400;
-
   /** 1 PiB: streamed bodies have no memory ceiling, so this only catches typos. */
   private static final long MAX_BYTES = 1L << 50;
 
@@ -271,8 +280,8 @@ public record ProxyConfig(
         longValue(j, "apiMaxBodyBytes", DEFAULT_API_MAX_BODY_BYTES),
         longValue(j, "streamWindowBytes", DEFAULT_STREAM_WINDOW_BYTES),
         seconds(j, "writeIdleTimeout", DEFAULT_WRITE_IDLE_TIMEOUT),
-        ConfigChecks.number(j, "memoryPressure", DEFAULT_MEMORY_PRESSURE),
-        ConfigChecks.number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
+        number(j, "memoryPressure", DEFAULT_MEMORY_PRESSURE),
+        number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
         integer(j, "socketBufferBytes", DEFAULT_SOCKET_BUFFER_BYTES),
         ClusterConfig.fromJson(j));
   }
@@ -356,83 +365,5 @@ public record ProxyConfig(
 
   public boolean hasCaFile() {
     return !caFile.isEmpty();
-  }
-
-  static int integer(JsonObject j, String key, int dflt) {
-    Object v = j.getValue(key, dflt);
-    if (v instanceof Integer i) {
-      return i;
-    }
-    if (v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) {
-      return l.intValue();
-    }
-    throw ConfigException.invalid(key, v, "an integer");
-  }
-
-  private static boolean bool(JsonObject j, String key, boolean dflt) {
-    Object v = j.getValue(key, dflt);
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    throw ConfigException.invalid(key, v, "true or false");
-  }
-
-  private static long longValue(JsonObject j, String key, long dflt) {
-    Object v = j.getValue(key, dflt);
-    if (v instanceof Integer || v instanceof Long) {
-      return ((Number) v).longValue();
-    }
-    throw ConfigException.invalid(key, v, "an integer");
-  }
-
-  static String string(JsonObject j, String key, String dflt) {
-    Object v = j.getValue(key, dflt);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof String s) {
-      return s;
-    }
-    throw ConfigException.invalid(key, v, "a string");
-  }
-
-  private static Duration seconds(JsonObject j, String key, double dflt) {
-    Object v = j.getValue(key, dflt);
-    if (!(v instanceof Number n)) {
-      throw ConfigException.invalid(key, v, "a number of seconds");
-    }
-    double s = n.doubleValue();
-    if (Double.isNaN(s) || s < 0 || s > MAX_SECONDS) {
-      throw ConfigException.invalid(key, v, ">= 0 and <= " + (long) MAX_SECONDS + " seconds");
-    }
-    return Duration.ofNanos(Math.round(s * 1e9));
-  }
-
-  private static double toSeconds(Duration d) {
-    return d.toNanos() / 1e9;
-  }
-
-  private static void checkRange(String key, long v, long min, long max) {
-    if (v < min || v > max) {
-      throw ConfigException.invalid(key, v, ">= " + min + " and <= " + max);
-    }
-  }
-
-  private static void checkRange(String key, int v, int min, int max) {
-    if (v < min || v > max) {
-      throw ConfigException.invalid(key, v, ">= " + min + " and <= " + max);
-    }
-  }
-
-  private static void checkPositive(String key, Duration d) {
-    if (d.isZero() || d.isNegative()) {
-      throw ConfigException.invalid(key, toSeconds(d), "> 0 seconds");
-    }
-  }
-
-  private static void checkNotNegative(String key, Duration d) {
-    if (d.isNegative()) {
-      throw ConfigException.invalid(key, toSeconds(d), ">= 0 seconds");
-    }
   }
 }

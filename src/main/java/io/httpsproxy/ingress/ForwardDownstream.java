@@ -5,14 +5,18 @@ import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.security.HeaderHygiene;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
 import java.util.ArrayList;
@@ -131,8 +135,20 @@ final class ForwardDownstream implements Downstream {
   }
 
   /** The client's response; ending it ends the exchange. */
+  /**
+   * The client's response; ending it ends the exchange. Chunks that arrive in one turn of the event
+   * loop (Netty hands over a read's worth of decoded content at once) go out as one write at the
+   * end of that turn, and a response that ends in the turn its body came goes out with its head as
+   * one message: a 64 KiB answer was four writes and four flushes, and a 1 KiB one two. At most
+   * {@link #FLUSH_AT} bytes wait, and never past the turn.
+   */
   private final class Sink implements WriteStream<Buffer> {
+    private static final int FLUSH_AT = 256 * 1024;
+
     private final HttpServerResponse resp;
+    private final List<ByteBuf> pending = new ArrayList<>(4);
+    private int pendingBytes;
+    private boolean flushQueued;
 
     Sink(HttpServerResponse resp) {
       this.resp = resp;
@@ -140,12 +156,38 @@ final class ForwardDownstream implements Downstream {
 
     @Override
     public Future<Void> write(Buffer data) {
-      return resp.write(data);
+      pending.add(((BufferInternal) data).getByteBuf());
+      pendingBytes += data.length();
+      if (pendingBytes >= FLUSH_AT) {
+        return resp.write(take());
+      }
+      if (!flushQueued) {
+        flushQueued = true;
+        Vertx.currentContext().runOnContext(v -> flush());
+      }
+      return Future.succeededFuture();
+    }
+
+    private void flush() {
+      flushQueued = false;
+      if (!pending.isEmpty() && !resp.ended() && !resp.closed()) {
+        resp.write(take());
+      }
+    }
+
+    private Buffer take() {
+      ByteBuf out =
+          pending.size() == 1
+              ? pending.get(0)
+              : Unpooled.wrappedBuffer(pending.toArray(new ByteBuf[0]));
+      pending.clear();
+      pendingBytes = 0;
+      return BufferInternal.buffer(out);
     }
 
     @Override
     public Future<Void> end() {
-      Future<Void> f = resp.end();
+      Future<Void> f = pending.isEmpty() ? resp.end() : resp.end(take());
       countBytesIn();
       ex.streamEnded();
       // The upstream may answer before the whole request body came: what is left of it on the

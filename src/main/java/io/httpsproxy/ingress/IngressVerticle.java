@@ -21,8 +21,6 @@ import io.httpsproxy.reload.Reloader;
 import io.httpsproxy.security.HeaderHygiene;
 import io.httpsproxy.security.Target;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
@@ -105,6 +103,7 @@ public final class IngressVerticle extends VerticleBase {
   private AccessGate gate;
 
   private EgressWorker worker;
+  private MalformedRequests malformed;
 
   /** {@code loop} numbers this instance among the node's ingress verticles. */
   public IngressVerticle(Parts parts, int loop, IntConsumer boundPort) {
@@ -137,6 +136,7 @@ public final class IngressVerticle extends VerticleBase {
         new EgressClient(
             vertx, context, live, stats, parts.nodes(), parts.router(), worker.localAddress());
     AccessLog accessLog = parts.accessLog();
+    malformed = new MalformedRequests(settings, stats, accessLog);
     forward = new ForwardHandler(vertx, live, stats, egress, accessLog, parts.memory());
     TunnelConnector connector =
         new TunnelConnector(
@@ -158,7 +158,7 @@ public final class IngressVerticle extends VerticleBase {
     server =
         vertx
             .createHttpServer(serverOptions())
-            .invalidRequestHandler(this::onInvalidRequest)
+            .invalidRequestHandler(malformed::onInvalidRequest)
             .connectionHandler(this::onConnection)
             .requestHandler(this::onRequest);
     // A negative port makes all instances share one random port (port 0 means "pick one").
@@ -217,7 +217,7 @@ public final class IngressVerticle extends VerticleBase {
     ConnectionGuard.install(
         conn,
         now.config().headerTimeout(),
-        this::onHeaderTimeout,
+        malformed::onHeaderTimeout,
         () -> LOG.debug("malformed chunk from {}: 400 and closed", remote));
     open.put(conn, now.version());
     conn.closeHandler(v -> connectionGone(conn));
@@ -355,64 +355,5 @@ public final class IngressVerticle extends VerticleBase {
       return AccessGate.Kind.ADMIN_OPEN;
     }
     return AccessGate.Kind.ADMIN_PROTECTED;
-  }
-
-  /**
-   * Requests Netty could not decode. Netty 4.2.18 itself refuses Content-Length with
-   * Transfer-Encoding, repeated or malformed Content-Length, bad chunk sizes and header syntax, and
-   * marks the request invalid; the answer is ours: 414 for a long request line, 431 for large
-   * headers, else 400, always with the connection closed since its framing cannot be trusted.
-   */
-  private void onInvalidRequest(HttpServerRequest req) {
-    if (ConnectionGuard.headerTimedOut(req.connection())) {
-      return; // answered 408 already; this is the half-received head the close left behind
-    }
-    Throwable cause = req.decoderResult().cause();
-    FailureCode code = FailureCode.BAD_FRAMING;
-    if (cause instanceof TooLongHttpLineException) {
-      code = FailureCode.URI_TOO_LONG;
-    } else if (cause instanceof TooLongHttpHeaderException) {
-      code = FailureCode.HEADERS_TOO_LARGE;
-    }
-    SocketAddress remote = req.remoteAddress();
-    AccessGate.Caller caller =
-        new AccessGate.Caller(null, remote == null ? null : remote.hostAddress());
-    RequestTrace trace = new RequestTrace(RequestIds.next(), "00", false);
-    req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, trace.id());
-    LOG.debug(
-        "id={} invalid request: {} {}", trace.id(), code, cause == null ? "" : cause.getMessage());
-    new Exchange(req, stats, trace, caller, parts.accessLog()).fail(new ProxyException(code));
-  }
-
-  /** No complete request head within headerTimeout: 408 and close (on the Netty event loop). */
-  private void onHeaderTimeout(io.netty.channel.ChannelHandlerContext ctx) {
-    long ms = settings.config().headerTimeout().toMillis();
-    FailureCode code = FailureCode.HEADER_TIMEOUT;
-    stats.recordFailure(code, ms);
-    String id = RequestIds.next();
-    ConnectionGuard.answer408(ctx, id);
-    String client =
-        ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a
-            ? a.getAddress().getHostAddress()
-            : null;
-    // One access-log line for the 408 the client got; there is no request to name.
-    parts
-        .accessLog()
-        .log(
-            new AccessLog.Entry(
-                System.currentTimeMillis() - ms,
-                id,
-                client,
-                null,
-                null,
-                null,
-                code.status(),
-                code.name(),
-                0,
-                0,
-                0,
-                0,
-                ms,
-                null));
   }
 }
