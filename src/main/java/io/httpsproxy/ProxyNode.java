@@ -44,11 +44,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One running proxy node: Vert.x (clustered or not), the upstream workers, the egress dispatcher,
- * the statistics reporter and the ingress servers, deployed in that order so it listens only when
- * it can serve. It owns the node's meter registry (Vert.x, JVM and domain meters, all tagged with
- * the node id) and its readiness: not ready until every verticle is deployed, and again from the
- * start of a drain.
+ * One running proxy node: Vert.x (clustered or not), the node's admission and stream router, the
+ * statistics reporter and the ingress servers (each with its event loop's workers), deployed in
+ * that order so it listens only when it can serve. It owns the node's meter registry (Vert.x, JVM
+ * and domain meters, all tagged with the node id) and its readiness: not ready until every verticle
+ * is deployed, and again from the start of a drain.
  *
  * <p>A node has two ids: {@link #nodeId()}, 8 hex digits made before Vert.x starts (it tags every
  * meter and names the node in answers and logs), and, for addressing on the event bus, the id the

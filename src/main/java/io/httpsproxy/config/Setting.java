@@ -26,7 +26,8 @@ public enum Setting {
   CA_FILE("caFile", Kind.STRING, "extra PEM CA bundle trusted for upstream TLS (plus the JVM's)"),
   DNS_SERVERS(
       "dnsServers", Kind.STRING, "DNS servers for upstream names, host:port,...; empty = system's"),
-  EVENT_LOOPS("eventLoops", Kind.INT, "event-loop threads = ingress and upstream verticles"),
+  EVENT_LOOPS(
+      "eventLoops", Kind.INT, "event-loop threads, each with its ingress server and its workers"),
   MAX_HEADER_SIZE("maxHeaderSize", Kind.INT, "largest request header block, bytes"),
   MAX_INITIAL_LINE_LENGTH("maxInitialLineLength", Kind.INT, "longest request line, bytes"),
   CLUSTER("cluster", Kind.BOOL, "join a Hazelcast cluster; nodes share one event bus"),

@@ -1,8 +1,10 @@
 package io.httpsproxy.egress;
 
 import io.httpsproxy.protocol.Downstream;
+import io.httpsproxy.protocol.GoneSignal;
 import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.protocol.ProxyRequest;
+import io.httpsproxy.protocol.SinkBase;
 import io.httpsproxy.protocol.StreamChannel;
 import io.httpsproxy.protocol.StreamFrame;
 import io.httpsproxy.protocol.StreamRouter;
@@ -13,8 +15,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The client side of a request that came from another node, as its worker sees it: the answer head
@@ -28,9 +28,8 @@ final class RemoteDownstream implements Downstream {
   private final StreamChannel channel;
 
   // confined to the worker's event loop
-  private final List<Runnable> goneActions = new ArrayList<>(1);
+  private final GoneSignal gone = new GoneSignal();
   private boolean headSent;
-  private boolean gone;
   private boolean done;
 
   RemoteDownstream(Message<ProxyRequest> msg, StreamRouter router, Context context, int window) {
@@ -63,7 +62,7 @@ final class RemoteDownstream implements Downstream {
       return;
     }
     done = true;
-    if (!gone) {
+    if (!gone.gone()) {
       if (headSent) {
         channel.send(StreamFrame.reset(req.stream(), failure));
       } else {
@@ -75,28 +74,24 @@ final class RemoteDownstream implements Downstream {
 
   @Override
   public boolean gone() {
-    return gone;
+    return gone.gone();
   }
 
   @Override
   public void onGone(Runnable action) {
-    goneActions.add(action);
+    gone.onGone(action);
   }
 
   private void clientGone() {
-    if (gone) {
-      return;
-    }
-    gone = true;
-    goneActions.forEach(Runnable::run);
-    if (!done && goneActions.isEmpty()) {
-      // Still queued: nothing runs for it; its channel goes now, its permit never comes.
+    boolean running = gone.raise();
+    if (!done && !running) {
+      // Still queued: nothing runs for it; its channel goes now, and it will never start.
       channel.close();
     }
   }
 
   /** The response sink; its end is the exchange's end, so the channel goes with it. */
-  private final class ClosingSink implements WriteStream<Buffer> {
+  private final class ClosingSink extends SinkBase {
     private final WriteStream<Buffer> sink;
 
     ClosingSink(WriteStream<Buffer> sink) {
@@ -114,16 +109,6 @@ final class RemoteDownstream implements Downstream {
       done = true;
       channel.close();
       return f;
-    }
-
-    @Override
-    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      return this;
-    }
-
-    @Override
-    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-      return this;
     }
 
     @Override

@@ -215,7 +215,8 @@ final class UpstreamExchange {
                         FailureCode.WRITE_TIMEOUT,
                         "the client read nothing for writeIdleTimeout ("
                             + settings.writeIdleTimeoutMs()
-                            + " ms)"));
+                            + " ms)"))
+            .destinationGone(() -> new ProxyException(FailureCode.CLIENT_GONE));
     responsePipe
         .start()
         .onComplete(

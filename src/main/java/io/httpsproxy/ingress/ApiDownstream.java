@@ -3,16 +3,16 @@ package io.httpsproxy.ingress;
 import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.protocol.Downstream;
 import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.GoneSignal;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.protocol.ProxyReply;
+import io.httpsproxy.protocol.SinkBase;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The client side of a JSON API request. Its bodies travel inside JSON, so they are whole in
@@ -26,8 +26,7 @@ final class ApiDownstream implements Downstream {
   private final Buffer requestBody;
 
   // confined to the ingress verticle's event loop
-  private final List<Runnable> goneActions = new ArrayList<>(1);
-  private boolean gone;
+  private final GoneSignal gone = new GoneSignal();
 
   private final MemoryGuard memory;
 
@@ -59,23 +58,20 @@ final class ApiDownstream implements Downstream {
 
   @Override
   public boolean gone() {
-    return gone;
+    return gone.gone();
   }
 
   @Override
   public void onGone(Runnable action) {
-    goneActions.add(action);
+    gone.onGone(action);
   }
 
   private void clientGone() {
-    if (!gone) {
-      gone = true;
-      goneActions.forEach(Runnable::run);
-    }
+    gone.raise();
   }
 
   /** The upstream's body, whole; its end writes the JSON answer. */
-  private final class Collector implements WriteStream<Buffer> {
+  private final class Collector extends SinkBase {
     private final ProxyReply head;
     private final Buffer body = Buffer.buffer();
     private long reserved;
@@ -121,26 +117,6 @@ final class ApiDownstream implements Downstream {
             }
           });
       return Future.succeededFuture();
-    }
-
-    @Override
-    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      return this;
-    }
-
-    @Override
-    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-      return this;
-    }
-
-    @Override
-    public boolean writeQueueFull() {
-      return false;
-    }
-
-    @Override
-    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
-      return this;
     }
   }
 

@@ -239,6 +239,7 @@ final class EgressClient {
                   new ProxyException(
                       FailureCode.WRITE_TIMEOUT,
                       "the client read nothing for writeIdleTimeout (" + stallMs + " ms)"))
+          .destinationGone(() -> new ProxyException(FailureCode.CLIENT_GONE))
           .start()
           .onComplete(
               done -> {

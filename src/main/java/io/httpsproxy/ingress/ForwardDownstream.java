@@ -2,8 +2,10 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.protocol.Downstream;
 import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.GoneSignal;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyReply;
+import io.httpsproxy.protocol.SinkBase;
 import io.httpsproxy.security.HeaderHygiene;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -35,8 +37,7 @@ final class ForwardDownstream implements Downstream {
   private final RequestBody body;
 
   // confined to the ingress verticle's event loop
-  private final List<Runnable> goneActions = new ArrayList<>(1);
-  private boolean gone;
+  private final GoneSignal gone = new GoneSignal();
   private boolean headSent;
   private boolean closeAtEnd;
 
@@ -100,19 +101,19 @@ final class ForwardDownstream implements Downstream {
       return;
     }
     ex.streamAborted(
-        gone && failure.failure() != FailureCode.WRITE_TIMEOUT
+        gone.gone() && failure.failure() != FailureCode.WRITE_TIMEOUT
             ? FailureCode.CLIENT_GONE
             : failure.failure());
   }
 
   @Override
   public boolean gone() {
-    return gone;
+    return gone.gone();
   }
 
   @Override
   public void onGone(Runnable action) {
-    goneActions.add(action);
+    gone.onGone(action);
   }
 
   private void countBytesIn() {
@@ -122,16 +123,10 @@ final class ForwardDownstream implements Downstream {
   }
 
   private void clientGone() {
-    if (gone) {
-      return;
-    }
-    gone = true;
-    if (body != null) {
+    if (body != null && !gone.gone()) {
       body.discard();
     }
-    for (Runnable r : goneActions) {
-      r.run();
-    }
+    gone.raise();
   }
 
   /** The client's response; ending it ends the exchange. */
@@ -142,7 +137,7 @@ final class ForwardDownstream implements Downstream {
    * one message: a 64 KiB answer was four writes and four flushes, and a 1 KiB one two. At most
    * {@link #FLUSH_AT} bytes wait, and never past the turn.
    */
-  private final class Sink implements WriteStream<Buffer> {
+  private final class Sink extends SinkBase {
     private static final int FLUSH_AT = 256 * 1024;
 
     private final HttpServerResponse resp;
@@ -197,17 +192,6 @@ final class ForwardDownstream implements Downstream {
         f.onComplete(ar -> req.connection().close());
       }
       return f;
-    }
-
-    @Override
-    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      return this;
-    }
-
-    @Override
-    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-      resp.setWriteQueueMaxSize(maxSize);
-      return this;
     }
 
     @Override

@@ -27,6 +27,7 @@ public final class BodyPipe {
   private Supplier<ProxyException> tooLarge;
   private long stallMs;
   private Supplier<ProxyException> stalled;
+  private Supplier<ProxyException> destinationGone;
 
   // confined to the streams' context
   private long bytes;
@@ -50,6 +51,15 @@ public final class BodyPipe {
   public BodyPipe stallTimeout(long ms, Supplier<ProxyException> whenStalled) {
     this.stallMs = ms;
     this.stalled = whenStalled;
+    return this;
+  }
+
+  /**
+   * What a destination that fails its end means (its connection closed under the last bytes):
+   * {@code whenGone}, instead of the transport's own exception.
+   */
+  public BodyPipe destinationGone(Supplier<ProxyException> whenGone) {
+    this.destinationGone = whenGone;
     return this;
   }
 
@@ -116,7 +126,7 @@ public final class BodyPipe {
               if (ar.succeeded()) {
                 result.tryComplete(bytes);
               } else {
-                result.tryFail(ar.cause());
+                result.tryFail(destinationGone != null ? destinationGone.get() : ar.cause());
               }
             });
   }

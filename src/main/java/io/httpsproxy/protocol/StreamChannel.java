@@ -253,7 +253,7 @@ public final class StreamChannel {
   }
 
   /** Chunks to the peer, one credit each. */
-  private final class Sink implements WriteStream<Buffer> {
+  private final class Sink extends SinkBase {
     private int credits;
     private boolean ended;
     private Handler<Void> drainHandler;
@@ -299,16 +299,6 @@ public final class StreamChannel {
         send(StreamFrame.of(key, StreamFrame.Kind.END));
       }
       return Future.succeededFuture();
-    }
-
-    @Override
-    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      return this;
-    }
-
-    @Override
-    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
-      return this;
     }
 
     @Override

@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's current {@link NodeSettings}. Request paths read it once per use (a volatile read), so
- * a reload takes effect with the next request; what is held elsewhere (the dispatcher's worker cap,
- * the upstream connection pools, the connection limits) is told through a listener.
+ * a reload takes effect with the next request; what is held elsewhere (the admission's worker cap
+ * and queue bound, the connection limits) is told through a listener.
  */
 public final class LiveSettings {
   private static final Logger LOG = LoggerFactory.getLogger(LiveSettings.class);

@@ -45,8 +45,8 @@ class StatsTest {
       ProxyClient client = new ProxyClient(clientVertx, proxy.port());
       try {
         sendKnownMix(proxy, client, https);
-        // The answer leaves the worker before its slot is handed back to the dispatcher (off the
-        // critical path), so the gauges settle a moment after the client has its last response.
+        // The access log and the gauges are written as the answer ends, which the client may see
+        // a moment before; wait for them to settle.
         waitFor(
             () ->
                 proxy.stats().busyWorkers().get() == 0
