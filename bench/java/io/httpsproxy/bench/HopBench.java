@@ -34,9 +34,10 @@ import java.util.function.Function;
 
 /**
  * What the event-bus hop between ingress and egress costs per request, next to a direct call (issue
- * #6). Not a test: run it with {@code bench/hop}. Every variant hands a 1 KiB-sized exchange (a
- * ProxyRequest as the ingress builds it for {@code GET https://localhost/1k}, a ProxyReply (the answer head; bodies stream outside the messages since issue #11) as the
- * worker builds it from nginx's answer) to a handler and waits for the reply, with
+ * #6). Not a test: run it with {@code bench/hop}. Every variant hands an exchange (a ProxyRequest
+ * as the ingress builds it for {@code GET https://localhost/1k}, a ProxyReply as the worker builds
+ * it from nginx's answer: heads only, bodies stream outside the messages since issue #11) to a
+ * handler and waits for the reply, with
  * {@code inflight} exchanges outstanding at once (64 = wrk's connections; 1 = pure latency).
  * Reported per exchange: wall time and the CPU time of the whole process (all threads: event loops,
  * GC, JIT), since on a saturated 2-core box CPU per request is what bounds requests/s.

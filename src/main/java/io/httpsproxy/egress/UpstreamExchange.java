@@ -285,6 +285,9 @@ final class UpstreamExchange {
 
   /** Ends the exchange with {@code e}: the client side is told, the upstream request reset. */
   private void fail(ProxyException e) {
+    if (finished) {
+      return;
+    }
     finished = true;
     cancelDeadline();
     long ms = elapsedMs();
