@@ -113,6 +113,7 @@ final class ForwardHandler {
         id -> {
           if (req.response().closed()) {
             vertx.cancelTimer(id);
+            ex.fail(new ProxyException(FailureCode.CLIENT_GONE)); // recorded, not sent
           } else if (memory.level() == MemoryGuard.Level.NORMAL) {
             vertx.cancelTimer(id);
             go.run();
