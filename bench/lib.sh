@@ -54,12 +54,13 @@ bench_content() {
 }
 
 # bench_upstream DIR TLS_PORT PLAIN_PORT -> nginx serving DIR/www over HTTPS and plain HTTP on
-# 127.0.0.1, keep-alive, one worker per core; pid in DIR/up.pid. Needs bench_certs and
-# bench_content first. Stop it with bench_upstream_stop DIR.
+# 127.0.0.1, keep-alive, one worker per core (UP_WORKERS if set), pinned to the CPUs in $UP_CPUS
+# (taskset -c) when set; pid in DIR/up.pid. Needs bench_certs and bench_content first. Stop it
+# with bench_upstream_stop DIR.
 bench_upstream() {
   local d=$1 tls=$2 plain=$3
   cat > "$d/up.conf" <<NGX
-worker_processes $(nproc);
+worker_processes ${UP_WORKERS:-$(nproc)};
 pid $d/up.pid;
 error_log $d/up-error.log;
 events { worker_connections 65536; }
@@ -76,7 +77,7 @@ http {
   }
 }
 NGX
-  nginx -p "$d" -c "$d/up.conf"
+  ${UP_CPUS:+taskset -c "$UP_CPUS"} nginx -p "$d" -c "$d/up.conf"
 }
 bench_upstream_stop() {
   [ -f "$1/up.pid" ] && nginx -p "$1" -c "$1/up.conf" -s quit 2>/dev/null || true

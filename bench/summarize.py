@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
-"""Median over rounds per (body, conns, target), with ratios to nginx and to direct."""
+"""Median over rounds per (body, conns, target), with ratios to nginx and to direct, CPU
+microseconds and context switches per request (results.tsv of bench/run since these columns;
+older files print "-") and "our cost": proxy-abs minus bare, CPU microseconds per request."""
 import csv
 import statistics
 import sys
 from collections import defaultdict
+
+PER_REQ = ("cpu_us_per_req", "up_us_per_req", "cs_per_req")
+
+
+def fmt(value, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def main() -> None:
@@ -19,6 +27,9 @@ def main() -> None:
             f: statistics.median(float(r[f]) for r in rs)
             for f in ("rps", "p50_ms", "p99_ms", "cpu_server", "cpu_upstream")
         }
+        for f in PER_REQ:
+            vals = [float(r[f]) for r in rs if r.get(f) not in (None, "")]
+            med[key][f] = statistics.median(vals) if vals else None
         med[key]["errors"] = sum(int(r["errors"]) for r in rs)
         med[key]["non2xx"] = sum(int(r["non2xx"]) for r in rs)
         med[key]["n"] = len(rs)
@@ -32,8 +43,8 @@ def main() -> None:
         for b, c in cases:
             print(f"{b}/{c}c " + " ".join(str(med.get((b, c, t), {}).get("rps", 0)) for t in targets))
         return
-    print("| body | conns | target | req/s | p50 ms | p99 ms | errors | non-2xx | CPU proxy (cores) | CPU upstream | x nginx | x direct | p99 x nginx |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| body | conns | target | req/s | p50 ms | p99 ms | errors | non-2xx | CPU proxy (cores) | CPU upstream | x nginx | x direct | p99 x nginx | CPU us/req | upstream us/req | ctx sw/req |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for b, c in cases:
         ref = med.get((b, c, "nginx"))
         direct = med.get((b, c, "direct"))
@@ -47,9 +58,22 @@ def main() -> None:
             print(
                 f"| {b} | {c} | {t} | {m['rps']:.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | "
                 f"{m['errors']} | {m['non2xx']} | {m['cpu_server']:.2f} | {m['cpu_upstream']:.2f} | "
-                f"{xr} | {xd} | {xp} |"
+                f"{xr} | {xd} | {xp} | {fmt(m['cpu_us_per_req'], 1)} | {fmt(m['up_us_per_req'], 1)} | "
+                f"{fmt(m['cs_per_req'], 2)} |"
             )
     print()
+    cost = False
+    for b, c in cases:
+        abs_, bare = med.get((b, c, "proxy-abs")), med.get((b, c, "bare"))
+        if abs_ and bare and abs_["cpu_us_per_req"] is not None and bare["cpu_us_per_req"] is not None:
+            print(
+                f"Our cost, {b} at {c} conns: proxy-abs {abs_['cpu_us_per_req']:.1f} - bare "
+                f"{bare['cpu_us_per_req']:.1f} = {abs_['cpu_us_per_req'] - bare['cpu_us_per_req']:.1f} "
+                f"CPU us/req."
+            )
+            cost = True
+    if cost:
+        print()
     print(f"Medians over {max(m['n'] for m in med.values())} round(s). {rss}")
 
 
