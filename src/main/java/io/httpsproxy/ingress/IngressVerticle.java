@@ -283,6 +283,19 @@ public final class IngressVerticle extends VerticleBase {
           req, new ProxyException(FailureCode.BAD_REQUEST, hostProblem), trace.id());
       return;
     }
+    String scheme = Target.otherScheme(req.uri());
+    if (scheme != null) {
+      ErrorResponder.send(
+          req,
+          new ProxyException(
+              FailureCode.BAD_REQUEST,
+              "unsupported scheme '"
+                  + (scheme.length() > 20 ? scheme.substring(0, 20) + "..." : scheme)
+                  + "' in the request target (supported: http, https; CONNECT for tunnels)"),
+          trace.id(),
+          true);
+      return;
+    }
     AccessGate.Kind kind = kindOf(req);
     if (kind == AccessGate.Kind.PROXY || kind == AccessGate.Kind.API) {
       MemoryGuard.Level level = parts.memory().level();

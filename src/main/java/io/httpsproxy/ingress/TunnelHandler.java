@@ -52,6 +52,16 @@ final class TunnelHandler {
 
   void handle(HttpServerRequest req, RequestTrace trace, AccessGate.Caller caller) {
     Exchange ex = new Exchange(req, stats, trace, caller, accessLog);
+    if (req.headers().contains("content-length") || req.headers().contains("transfer-encoding")) {
+      // RFC 9110 section 9.3.6: a CONNECT request has no content; bytes after its head belong to
+      // the tunnel, so a framed body there is a smuggling attempt. Nothing is dialled.
+      ex.fail(
+          new ProxyException(
+              FailureCode.BAD_REQUEST,
+              "a CONNECT request has no body (Content-Length or Transfer-Encoding given)"),
+          true);
+      return;
+    }
     Target target;
     try {
       target = Target.parseAuthority(req.uri());

@@ -167,6 +167,10 @@ public final class HeaderHygiene {
     if (hosts == 0 && http11) {
       return "an HTTP/1.1 request needs a Host header";
     }
+    if (hosts == 1 && headers.get("host").indexOf(',') >= 0) {
+      // RFC 9110 section 7.2: Host is one uri-host[:port], never a list of them.
+      return "Host must be one host[:port], not a list";
+    }
     return null;
   }
 }

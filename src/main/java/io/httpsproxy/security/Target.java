@@ -124,6 +124,28 @@ public record Target(boolean https, String host, int port, String pathAndQuery) 
         || uri.regionMatches(true, 0, "https://", 0, 8);
   }
 
+  /**
+   * The scheme of an absolute-form target that is not http or https ({@code ftp://...}), else null:
+   * such a request is for a proxy of another protocol, never one of the proxy's own routes.
+   */
+  public static String otherScheme(String uri) {
+    int colon = uri.indexOf("://");
+    if (colon <= 0 || isAbsoluteHttpUrl(uri)) {
+      return null;
+    }
+    for (int i = 0; i < colon; i++) {
+      char c = uri.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
+      if (!ok) {
+        return null; // not a scheme (RFC 3986 section 3.1): an origin-form path
+      }
+    }
+    return uri.substring(0, colon);
+  }
+
   private static ProxyException bad(String message) {
     return new ProxyException(FailureCode.BAD_REQUEST, message);
   }
