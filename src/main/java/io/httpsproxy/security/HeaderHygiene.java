@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Removes hop-by-hop headers (RFC 9110 section 7.6.1) and every header the Connection header names,
- * in both directions. Also drops what the proxy regenerates itself (Host, Content-Length, Expect),
- * since it sends a complete body of known length.
+ * Removes hop-by-hop headers (RFC 9110 section 7.6.1, with HTTP2-Settings) and every header the
+ * Connection header names, in both directions, and request headers whose name has an underscore.
+ * Also drops what the proxy regenerates itself (Host, Content-Length, Expect), since it sends a
+ * complete body of known length.
  */
 public final class HeaderHygiene {
   private static final Set<String> HOP_BY_HOP =
@@ -25,7 +26,10 @@ public final class HeaderHygiene {
           "te",
           "trailer",
           "transfer-encoding",
-          "upgrade");
+          "upgrade",
+          // RFC 9113 section 3.2.1 (RFC 7540 3.2.1): connection-specific, part of the h2c upgrade
+          // the proxy refuses; it never belongs to the next hop.
+          "http2-settings");
 
   private static final Set<String> REGENERATED_ON_REQUEST =
       Set.of("host", "content-length", "expect");
@@ -106,6 +110,11 @@ public final class HeaderHygiene {
    * building a lower-case copy of each: this runs for every header of every request and response.
    */
   private static boolean dropped(String name, Set<String> named, boolean request) {
+    if (request && name.indexOf('_') >= 0) {
+      // Backends that map '_' to '-' (CGI, many frameworks) would read X_Forwarded_For as
+      // X-Forwarded-For: a client could forge headers the proxy polices. nginx drops them too.
+      return true;
+    }
     if (!named.isEmpty() || !isAscii(name)) {
       String lower = name.toLowerCase(Locale.ROOT);
       return HOP_BY_HOP.contains(lower)

@@ -160,4 +160,24 @@ class ProtocolStrictnessTest {
     }
     assertEquals(before + 1, dialled.get(), "the canary saw the tunnel's connection");
   }
+
+  @Test
+  void http2SettingsAndUnderscoredHeadersNeverReachTheUpstream() throws IOException {
+    String path = "/echo/hygiene";
+    String answer =
+        raw(
+            "GET http://localhost:"
+                + upstream.port()
+                + path
+                + " HTTP/1.1\r\nHost: localhost\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n"
+                + "X_Forwarded_For: 6.6.6.6\r\nMy_Header: x\r\nX-Normal: ok\r\n"
+                + "Connection: close\r\n\r\n");
+
+    assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+    var got = upstream.last().headers();
+    assertEquals(java.util.List.of("ok"), got.get("x-normal"));
+    for (String name : new String[] {"http2-settings", "x_forwarded_for", "my_header"}) {
+      assertTrue(!got.containsKey(name), name + " reached the upstream: " + got);
+    }
+  }
 }

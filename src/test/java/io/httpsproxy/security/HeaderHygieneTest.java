@@ -169,4 +169,35 @@ class HeaderHygieneTest {
         List.of("Host", "X-Keep", "Content-LENGTH", "eXpEcT", "Via", "X-Ünïcødé"),
         names(HeaderHygiene.forClient(m)));
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"HTTP2-Settings", "http2-settings", "HTTP2-SETTINGS"})
+  void http2SettingsNeverReachesTheNextHop(String name) {
+    MultiMap m = headers(name, "AAMAAABkAAQAAP__", "Accept", "*/*");
+
+    assertEquals(List.of("Accept"), names(HeaderHygiene.forUpstream(m)));
+    assertEquals(List.of("Accept"), names(HeaderHygiene.forClient(m)));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"X_Forwarded_For", "x_real_ip", "My_Header", "_", "X-Forwarded_For", "Host_"})
+  void requestHeadersWithAnUnderscoreAreDroppedFromBothKindsOfRequest(String name) {
+    MultiMap m = headers(name, "10.0.0.1", "X-Normal", "ok");
+
+    assertEquals(List.of("X-Normal"), names(HeaderHygiene.forUpstream(m)));
+    assertEquals(
+        List.of("X-Normal"),
+        names(
+            HeaderHygiene.forUpstream(
+                List.of(new Header(name, "10.0.0.1"), new Header("X-Normal", "ok")))));
+  }
+
+  @Test
+  void responseHeadersWithAnUnderscorePass() {
+    MultiMap m = headers("X_Backend_Id", "7");
+
+    assertEquals(List.of("X_Backend_Id"), names(HeaderHygiene.forClient(m)));
+  }
 }
