@@ -122,10 +122,6 @@ public final class ProxyStats {
     abandoned.increment();
   }
 
-  public long abandonedCount() {
-    return abandoned.sum();
-  }
-
   public void connectionClosed() {
     activeConnections.decrementAndGet();
   }

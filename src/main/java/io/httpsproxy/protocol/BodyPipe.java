@@ -81,10 +81,6 @@ public final class BodyPipe {
     fail(cause);
   }
 
-  public long bytes() {
-    return bytes;
-  }
-
   private void onData(Buffer chunk) {
     if (done) {
       return;
