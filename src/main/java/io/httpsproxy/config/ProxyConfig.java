@@ -64,6 +64,7 @@ public record ProxyConfig(
     double memoryPressure,
     double memoryCritical,
     int socketBufferBytes,
+    HeaderRules headers,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -283,6 +284,7 @@ public record ProxyConfig(
         number(j, "memoryPressure", DEFAULT_MEMORY_PRESSURE),
         number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
         integer(j, "socketBufferBytes", DEFAULT_SOCKET_BUFFER_BYTES),
+        HeaderRules.fromJson(j),
         ClusterConfig.fromJson(j));
   }
 
@@ -329,6 +331,7 @@ public record ProxyConfig(
             .put("memoryPressure", memoryPressure)
             .put("memoryCritical", memoryCritical)
             .put("socketBufferBytes", socketBufferBytes);
+    headers.putInto(json);
     cluster.putInto(json);
     return json;
   }

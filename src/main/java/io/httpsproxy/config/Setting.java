@@ -30,6 +30,11 @@ public enum Setting {
       "eventLoops", Kind.INT, "event-loop threads, each with its ingress server and its workers"),
   MAX_HEADER_SIZE("maxHeaderSize", Kind.INT, "largest request header block, bytes"),
   MAX_INITIAL_LINE_LENGTH("maxInitialLineLength", Kind.INT, "longest request line, bytes"),
+  MAX_HEADER_COUNT("maxHeaderCount", Kind.INT, "most header lines in a request (then 431)"),
+  FORWARDED_HEADERS(
+      "forwardedHeaders",
+      Kind.STRING,
+      "client Forwarded / X-Forwarded-* headers: strip, append, replace or pass"),
   CLUSTER("cluster", Kind.BOOL, "join a Hazelcast cluster; nodes share one event bus"),
   CLUSTER_NAME("clusterName", Kind.STRING, "cluster name; nodes with another name stay apart"),
   CLUSTER_MEMBERS(
@@ -132,7 +137,9 @@ public enum Setting {
               STREAM_WINDOW_BYTES,
               WRITE_IDLE_TIMEOUT,
               MEMORY_PRESSURE,
-              MEMORY_CRITICAL));
+              MEMORY_CRITICAL,
+              MAX_HEADER_COUNT,
+              FORWARDED_HEADERS));
 
   /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
   private static final java.util.regex.Pattern SECONDS_SYNTAX =

@@ -2,6 +2,7 @@ package io.httpsproxy.egress;
 
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.Redaction;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.StreamResetException;
 import java.net.ConnectException;
@@ -56,6 +57,9 @@ final class FailureClassifier {
   }
 
   private static String describe(Throwable t) {
+    if (t instanceof IllegalArgumentException) {
+      return Redaction.describe(t); // a header validator's message quotes the value it refused
+    }
     String m = t.getMessage();
     if (m == null || m.isBlank()) {
       return t.getClass().getSimpleName();

@@ -1,6 +1,8 @@
 package io.httpsproxy.ingress;
 
 import io.httpsproxy.protocol.FailureCode;
+import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.Redaction;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -10,9 +12,12 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
+import io.netty.util.ByteProcessor;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -20,7 +25,6 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Per-connection defences Vert.x has no hook for, as two Netty handlers around the HTTP decoder.
@@ -29,6 +33,13 @@ import java.util.function.Consumer;
  * request head went through; Vert.x would close the connection without an answer. The guard answers
  * 400 BAD_FRAMING and closes instead; the chunk goes no further, so nothing that follows it on the
  * connection can reach the upstream.
+ *
+ * <p>Syntax Netty lets pass (issue #12 items 6 and 7), refused before Vert.x sees a request: more
+ * than {@link #MAX_EMPTY_LINES} empty lines, or a byte other than CR and LF, before a request line
+ * (400: RFC 9112 section 2.2 asks a server to ignore "at least one" empty line, not any number); a
+ * protocol other than HTTP/1.0 and HTTP/1.1 (505, or 400 when it is not spelled {@code HTTP/x.y});
+ * more header lines than {@code maxHeaderCount} (431: maxHeaderSize bounds the bytes, not the
+ * lines).
  *
  * <p>Slowloris defence: a request's headers must be complete within {@code headerTimeout} of the
  * connection opening, or of the first byte of the next request on a kept-alive connection; else the
@@ -43,34 +54,58 @@ final class ConnectionGuard {
   static final String DECODED = "proxyHeaderTimeoutDecoded";
 
   /**
-   * Set on a channel answered 408 by the header timeout: its half request is not reported again.
+   * Set on a channel answered here (408 by the header timeout, or a refusal): the half request the
+   * decoder reports when it closes is not answered again.
    */
-  private static final AttributeKey<Boolean> TIMED_OUT =
-      AttributeKey.valueOf("https-proxy.headerTimedOut");
+  private static final AttributeKey<Boolean> ANSWERED =
+      AttributeKey.valueOf("https-proxy.answeredRaw");
+
+  /** Empty lines tolerated before a request line. */
+  static final int MAX_EMPTY_LINES = 8;
+
+  /**
+   * Where a refused connection's answer goes: written through the HTTP encoder from {@code ctx},
+   * counted, logged, and the connection closed. {@code waitedMs} is the time the refusal took.
+   */
+  interface Refusals {
+    void refuse(ChannelHandlerContext ctx, ProxyException reason, long waitedMs);
+  }
 
   private final long timeoutMs;
-  private final Consumer<ChannelHandlerContext> onTimeout;
+  private final int maxHeaderCount;
+  private final Refusals refusals;
   private final Runnable onBadFraming;
 
   // confined to the connection's event loop (Netty calls handlers there)
   private ScheduledFuture<?> timer;
   private int inFlight;
 
+  /** A request head has been decoded and its last content has not: bytes are its body. */
+  private boolean inMessage;
+
+  /** Line feeds seen before the current request line, or -1 once it has started. */
+  private int emptyLines;
+
+  /** Refused: nothing more from this connection is read. */
+  private boolean refused;
+
+  /** A refusal that waits for the answers to the requests pipelined before it. */
+  private ProxyException pending;
+
   private ConnectionGuard(
-      long timeoutMs, Consumer<ChannelHandlerContext> onTimeout, Runnable onBadFraming) {
+      long timeoutMs, int maxHeaderCount, Refusals refusals, Runnable onBadFraming) {
     this.timeoutMs = timeoutMs;
-    this.onTimeout = onTimeout;
+    this.maxHeaderCount = maxHeaderCount;
+    this.refusals = refusals;
     this.onBadFraming = onBadFraming;
   }
 
-  /**
-   * Starts the clock for a new connection. {@code onTimeout} runs on the connection's event loop
-   * and answers 408 (see {@link ErrorResponder#rawResponse}).
-   */
+  /** Starts the clock for a new connection; refusals are answered through {@code refusals}. */
   static void install(
       HttpConnection conn,
       Duration timeout,
-      Consumer<ChannelHandlerContext> onTimeout,
+      int maxHeaderCount,
+      Refusals refusals,
       Runnable onBadFraming) {
     if (!(conn instanceof ConnectionBase base)) {
       return;
@@ -79,7 +114,8 @@ final class ConnectionGuard {
     if (p.get("httpDecoder") == null || p.get("handler") == null) {
       return; // not HTTP/1 (h2c is off; TLS-negotiated h2 is not offered)
     }
-    ConnectionGuard state = new ConnectionGuard(timeout.toMillis(), onTimeout, onBadFraming);
+    ConnectionGuard state =
+        new ConnectionGuard(timeout.toMillis(), maxHeaderCount, refusals, onBadFraming);
     p.addBefore("httpDecoder", RAW, state.new Raw());
     p.addBefore("handler", DECODED, state.new Decoded());
     state.arm(p.context(DECODED));
@@ -113,28 +149,117 @@ final class ConnectionGuard {
 
   private void fire(ChannelHandlerContext ctx) {
     timer = null;
-    if (inFlight == 0 && ctx.channel().isActive()) {
-      ctx.channel().attr(TIMED_OUT).set(Boolean.TRUE);
-      onTimeout.accept(ctx);
+    if (inFlight == 0 && ctx.channel().isActive() && !refused) {
+      ctx.channel().attr(ANSWERED).set(Boolean.TRUE);
+      refused = true;
+      refusals.refuse(ctx, new ProxyException(FailureCode.HEADER_TIMEOUT), timeoutMs);
     }
   }
 
   /**
-   * True when {@code conn} was answered 408 by the header timeout. Closing it makes the decoder
-   * report the half-received head as an invalid request, which must not be answered or counted a
-   * second time.
+   * Answers {@code reason} and closes; what the connection still sends is dropped. Requests
+   * pipelined before it get their answers first (RFC 9112 section 9.3.2): the refusal waits for the
+   * last of them.
    */
-  static boolean headerTimedOut(HttpConnection conn) {
+  private void refuse(ChannelHandlerContext any, ProxyException reason) {
+    refused = true;
+    disarm();
+    any.channel().attr(ANSWERED).set(Boolean.TRUE);
+    if (inFlight > 0) {
+      pending = reason;
+      return;
+    }
+    refusals.refuse(any.pipeline().context(DECODED), reason, 0);
+  }
+
+  /**
+   * Counts the empty lines at the start of {@code b} while no request line has begun; the refusal
+   * when there are too many, or when the first other byte cannot start a request line.
+   */
+  private ProxyException emptyLines(ByteBuf b) {
+    int first = b.forEachByte(ByteProcessor.FIND_NON_CRLF);
+    int end = first < 0 ? b.writerIndex() : first;
+    for (int i = b.readerIndex(); i < end; i++) {
+      if (b.getByte(i) == '\n' && ++emptyLines > MAX_EMPTY_LINES) {
+        return new ProxyException(
+            FailureCode.BAD_REQUEST,
+            "more than " + MAX_EMPTY_LINES + " empty lines before the request line");
+      }
+    }
+    if (first < 0) {
+      return null;
+    }
+    int c = b.getByte(first) & 0xff;
+    if (c <= ' ' || c == 0x7f) {
+      return new ProxyException(
+          FailureCode.BAD_REQUEST,
+          "the request line starts with the byte "
+              + Redaction.hex(c)
+              + " (expected a method, e.g. GET)");
+    }
+    emptyLines = -1;
+    return null;
+  }
+
+  /** RFC 9112 section 2.3 and the header-line cap: null when the head may go on to Vert.x. */
+  private ProxyException headProblem(HttpRequest r) {
+    HttpVersion v = r.protocolVersion();
+    if (v != HttpVersion.HTTP_1_1 && v != HttpVersion.HTTP_1_0) {
+      // Netty upper-cases what it parses: "http/1.1" and "FOO/1.1" are not the constants either.
+      if (!"HTTP".equals(v.protocolName()) || (v.majorVersion() == 1 && v.minorVersion() <= 1)) {
+        return new ProxyException(
+            FailureCode.BAD_REQUEST,
+            "the request line must end in HTTP/1.1 or HTTP/1.0 (case-sensitive)");
+      }
+      return new ProxyException(
+          FailureCode.VERSION_NOT_SUPPORTED,
+          "HTTP/"
+              + v.majorVersion()
+              + "."
+              + v.minorVersion()
+              + " is not supported on this connection (HTTP/1.1 and HTTP/1.0 are)");
+    }
+    int lines = 0;
+    var it = r.headers().iteratorCharSequence();
+    while (it.hasNext()) {
+      it.next();
+      if (++lines > maxHeaderCount) {
+        return new ProxyException(
+            FailureCode.TOO_MANY_HEADERS,
+            "more than " + maxHeaderCount + " header lines (maxHeaderCount)");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * True when {@code conn} was answered here (header timeout, refusal). Closing it makes the
+   * decoder report the half-received head as an invalid request, which must not be answered or
+   * counted a second time.
+   */
+  static boolean answered(HttpConnection conn) {
     return conn instanceof ConnectionBase base
-        && Boolean.TRUE.equals(base.channel().attr(TIMED_OUT).get());
+        && Boolean.TRUE.equals(base.channel().attr(ANSWERED).get());
   }
 
   /** Before the decoder: the first byte after the last response starts the clock. */
   private final class Raw extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (inFlight == 0 && msg instanceof ByteBuf b && b.isReadable()) {
-        arm(ctx.pipeline().context(DECODED));
+      if (refused) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof ByteBuf b && b.isReadable()) {
+        if (inFlight == 0) {
+          arm(ctx.pipeline().context(DECODED));
+        }
+        ProxyException bad = !inMessage && emptyLines >= 0 ? emptyLines(b) : null;
+        if (bad != null) {
+          b.release();
+          refuse(ctx, bad);
+          return;
+        }
       }
       ctx.fireChannelRead(msg);
     }
@@ -150,14 +275,34 @@ final class ConnectionGuard {
   private final class Decoded extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof HttpRequest) {
+      if (refused) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof HttpRequest r) {
         inFlight++;
         disarm();
-      } else if (msg instanceof HttpContent c && c.decoderResult().isFailure()) {
+        inMessage = true;
+        emptyLines = -1;
+        ProxyException bad = r.decoderResult().isSuccess() ? headProblem(r) : null;
+        if (bad != null) {
+          inFlight--; // never reaches Vert.x: no response of its own will end it
+          ReferenceCountUtil.release(msg);
+          refuse(ctx, bad);
+          return;
+        }
+      }
+      if (msg instanceof LastHttpContent) {
+        inMessage = false;
+        emptyLines = 0;
+      }
+      if (!(msg instanceof HttpRequest)
+          && msg instanceof HttpContent c
+          && c.decoderResult().isFailure()) {
         c.release();
         disarm();
-        ctx.writeAndFlush(ErrorResponder.rawResponse(FailureCode.BAD_FRAMING, RequestIds.next()))
-            .addListener(ChannelFutureListener.CLOSE);
+        refused = true;
+        answer(ctx, new ProxyException(FailureCode.BAD_FRAMING), RequestIds.next());
         onBadFraming.run();
         return;
       }
@@ -184,12 +329,17 @@ final class ConnectionGuard {
         inFlight--;
       }
       ctx.write(msg, promise);
+      if (pending != null && inFlight == 0) {
+        ProxyException reason = pending;
+        pending = null;
+        refusals.refuse(ctx, reason, 0);
+      }
     }
   }
 
-  /** Writes the 408 through the HTTP encoder and closes. */
-  static void answer408(ChannelHandlerContext ctx, String requestId) {
-    ctx.writeAndFlush(ErrorResponder.rawResponse(FailureCode.HEADER_TIMEOUT, requestId))
+  /** Writes the answer through the HTTP encoder and closes. */
+  static void answer(ChannelHandlerContext ctx, ProxyException reason, String requestId) {
+    ctx.writeAndFlush(ErrorResponder.rawResponse(reason, requestId))
         .addListener(ChannelFutureListener.CLOSE);
   }
 }

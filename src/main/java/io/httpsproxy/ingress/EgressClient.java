@@ -15,6 +15,7 @@ import io.httpsproxy.protocol.ProxyRequest;
 import io.httpsproxy.protocol.StreamChannel;
 import io.httpsproxy.protocol.StreamFrame;
 import io.httpsproxy.protocol.StreamRouter;
+import io.httpsproxy.security.ForwardedHeaders;
 import io.httpsproxy.security.Target;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -111,7 +112,10 @@ final class EgressClient {
             ex.id(),
             method,
             target,
-            ex.trace().forUpstream(headers),
+            ForwardedHeaders.apply(
+                config.headers().forwardedPolicy(),
+                ex.trace().forUpstream(headers),
+                ex.caller().address()),
             bodyLength,
             ex.acceptedAtMs(),
             ex.acceptedAtMs() + config.queueTimeout().toMillis(),

@@ -94,11 +94,13 @@ public final class ErrorResponder {
   }
 
   /**
-   * The same answer for a connection Vert.x has no request object for (the header timeout), written
-   * as a Netty message through the HTTP encoder; the caller closes the connection.
+   * The same answer for a connection Vert.x has no request object for (the header timeout, a
+   * refused request line or head), written as a Netty message through the HTTP encoder; the caller
+   * closes the connection.
    */
-  static FullHttpResponse rawResponse(FailureCode code, String requestId) {
-    byte[] body = body(new ProxyException(code)).getBytes(StandardCharsets.UTF_8);
+  static FullHttpResponse rawResponse(ProxyException e, String requestId) {
+    FailureCode code = e.code();
+    byte[] body = body(e).getBytes(StandardCharsets.UTF_8);
     FullHttpResponse r =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,

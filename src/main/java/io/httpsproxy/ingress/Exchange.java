@@ -55,6 +55,10 @@ final class Exchange {
     return trace.id();
   }
 
+  Caller caller() {
+    return caller;
+  }
+
   RequestTrace trace() {
     return trace;
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.security.Redaction;
 import io.httpsproxy.security.Target;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -54,7 +55,8 @@ record FetchRequest(String method, Target target, List<Header> headers, Buffer b
     Target target = Target.parse(string(json, "url", null));
     String method = string(json, "method", "GET");
     if (!HttpSyntax.isToken(method)) {
-      throw bad("method must be an HTTP token, got '" + printable(method) + "'");
+      // Never echoed: a rejected value may be a secret (issue #12 item 2).
+      throw bad(Redaction.tokenProblem("method", method) + " (expected: an HTTP token)");
     }
     return new FetchRequest(method, target, headers(json), body(json, maxBodyBytes));
   }
@@ -68,16 +70,29 @@ record FetchRequest(String method, Target target, List<Header> headers, Buffer b
       throw bad("headers must be an object of name: value");
     }
     List<Header> out = new ArrayList<>();
+    int index = 0;
     for (String name : obj.fieldNames()) {
+      index++;
       if (!HttpSyntax.isToken(name)) {
-        throw bad("header name '" + printable(name) + "' is not an HTTP token");
+        throw bad(Redaction.tokenProblem("headers: name number " + index, name));
       }
       Object v = obj.getValue(name);
       List<Object> values =
           v instanceof JsonArray arr ? arr.getList() : List.of(v == null ? "" : v);
       for (Object one : values) {
-        if (!(one instanceof String s) || !HttpSyntax.isFieldValue(s)) {
-          throw bad("header '" + name + "' must be a string without CR, LF or NUL");
+        if (!(one instanceof String s)) {
+          throw bad("header '" + name + "' must be a string or an array of strings");
+        }
+        int bad = Redaction.badValueByte(s);
+        if (bad >= 0) {
+          throw bad(
+              "header '"
+                  + name
+                  + "' has the prohibited byte "
+                  + Redaction.hex(s.charAt(bad))
+                  + " at position "
+                  + bad
+                  + " of its value (control bytes other than tab are refused)");
         }
         out.add(new Header(name, s));
       }
@@ -121,11 +136,6 @@ record FetchRequest(String method, Target target, List<Header> headers, Buffer b
       throw bad(field + " must be a string");
     }
     return s;
-  }
-
-  private static String printable(String s) {
-    String cut = s.length() > 40 ? s.substring(0, 40) : s;
-    return cut.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
   private static ProxyException bad(String message) {

@@ -24,15 +24,4 @@ final class HttpSyntax {
     }
     return true;
   }
-
-  /** A field value may not hold CR, LF or NUL (RFC 9110 section 5.5). */
-  static boolean isFieldValue(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\r' || c == '\n' || c == 0) {
-        return false;
-      }
-    }
-    return true;
-  }
 }

@@ -136,7 +136,7 @@ public final class IngressVerticle extends VerticleBase {
         new EgressClient(
             vertx, context, live, stats, parts.nodes(), parts.router(), worker.localAddress());
     AccessLog accessLog = parts.accessLog();
-    malformed = new MalformedRequests(settings, stats, accessLog);
+    malformed = new MalformedRequests(stats, accessLog);
     forward = new ForwardHandler(vertx, live, stats, egress, accessLog, parts.memory());
     TunnelConnector connector =
         new TunnelConnector(
@@ -217,7 +217,8 @@ public final class IngressVerticle extends VerticleBase {
     ConnectionGuard.install(
         conn,
         now.config().headerTimeout(),
-        malformed::onHeaderTimeout,
+        now.config().headers().maxHeaderCount(),
+        malformed::onRefused,
         () -> LOG.debug("malformed chunk from {}: 400 and closed", remote));
     open.put(conn, now.version());
     conn.closeHandler(v -> connectionGone(conn));

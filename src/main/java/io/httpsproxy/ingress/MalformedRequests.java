@@ -3,7 +3,8 @@ package io.httpsproxy.ingress;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
-import io.httpsproxy.reload.LiveSettings;
+import io.httpsproxy.security.Redaction;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,12 +21,10 @@ final class MalformedRequests {
   /** Logged as the ingress, as before this moved out of it (operators filter by logger). */
   private static final Logger LOG = LoggerFactory.getLogger(IngressVerticle.class);
 
-  private final LiveSettings settings;
   private final ProxyStats stats;
   private final AccessLog accessLog;
 
-  MalformedRequests(LiveSettings settings, ProxyStats stats, AccessLog accessLog) {
-    this.settings = settings;
+  MalformedRequests(ProxyStats stats, AccessLog accessLog) {
     this.stats = stats;
     this.accessLog = accessLog;
   }
@@ -37,8 +36,8 @@ final class MalformedRequests {
    * headers, else 400, always with the connection closed since its framing cannot be trusted.
    */
   void onInvalidRequest(HttpServerRequest req) {
-    if (ConnectionGuard.headerTimedOut(req.connection())) {
-      return; // answered 408 already; this is the half-received head the close left behind
+    if (ConnectionGuard.answered(req.connection())) {
+      return; // answered already; this is the half-received head the close left behind
     }
     Throwable cause = req.decoderResult().cause();
     FailureCode code = FailureCode.BAD_FRAMING;
@@ -52,26 +51,30 @@ final class MalformedRequests {
         new AccessGate.Caller(null, remote == null ? null : remote.hostAddress());
     RequestTrace trace = new RequestTrace(RequestIds.next(), "00", false);
     req.response().putHeader(ErrorResponder.REQUEST_ID_HEADER, trace.id());
-    LOG.debug(
-        "id={} invalid request: {} {}", trace.id(), code, cause == null ? "" : cause.getMessage());
+    // The parser's own message may quote the rejected bytes (a token, an escape sequence).
+    LOG.debug("id={} invalid request: {} {}", trace.id(), code, Redaction.describe(cause));
     new Exchange(req, stats, trace, caller, accessLog).fail(new ProxyException(code));
   }
 
-  /** No complete request head within headerTimeout: 408 and close (on the Netty event loop). */
-  void onHeaderTimeout(io.netty.channel.ChannelHandlerContext ctx) {
-    long ms = settings.config().headerTimeout().toMillis();
-    FailureCode code = FailureCode.HEADER_TIMEOUT;
-    stats.recordFailure(code, ms);
+  /**
+   * A connection refused before Vert.x saw a request (no head within headerTimeout, a request line
+   * or head {@link ConnectionGuard} refuses), on the Netty event loop: answered, counted, one
+   * access-log line, closed.
+   */
+  void onRefused(ChannelHandlerContext ctx, ProxyException reason, long waitedMs) {
+    FailureCode code = reason.code();
+    stats.recordFailure(code, waitedMs);
     String id = RequestIds.next();
-    ConnectionGuard.answer408(ctx, id);
+    ConnectionGuard.answer(ctx, reason, id);
     String client =
         ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a
             ? a.getAddress().getHostAddress()
             : null;
-    // One access-log line for the 408 the client got; there is no request to name.
+    LOG.debug("id={} refused before a request: {} {}", id, code, reason.getMessage());
+    // One access-log line for the answer the client got; there is no request to name.
     accessLog.log(
         new AccessLog.Entry(
-            System.currentTimeMillis() - ms,
+            System.currentTimeMillis() - waitedMs,
             id,
             client,
             null,
@@ -83,7 +86,7 @@ final class MalformedRequests {
             0,
             0,
             0,
-            ms,
+            waitedMs,
             null));
   }
 }

@@ -41,6 +41,8 @@ public enum FailureCode {
   BODY_TIMEOUT(408, Outcome.TIMEOUT, "request body not received within bodyTimeout"),
   URI_TOO_LONG(414, Outcome.ERROR, "request line exceeds maxInitialLineLength"),
   HEADERS_TOO_LARGE(431, Outcome.ERROR, "request headers exceed maxHeaderSize"),
+  TOO_MANY_HEADERS(431, Outcome.ERROR, "more request header lines than maxHeaderCount"),
+  VERSION_NOT_SUPPORTED(505, Outcome.ERROR, "only HTTP/1.1 and HTTP/1.0 are served"),
   BAD_FRAMING(400, Outcome.ERROR, "malformed message framing; the connection is closed"),
   LOOP_DETECTED(508, Outcome.ERROR, "the request already passed through this proxy (Via)"),
   LOOPBACK_ONLY(403, Outcome.ERROR, "this endpoint answers loopback clients only"),

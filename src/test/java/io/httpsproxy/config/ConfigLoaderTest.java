@@ -708,6 +708,7 @@ class ConfigLoaderTest {
       case LOG_LEVEL -> "DEBUG";
       case NATIVE_TRANSPORT -> "true";
       case TLS_ENGINE -> "jdk";
+      case FORWARDED_HEADERS -> "append";
       case STREAM_WINDOW_BYTES -> "131072";
       case MEMORY_PRESSURE -> "0.7";
       case MEMORY_CRITICAL -> "0.95";

@@ -62,7 +62,9 @@ class ProxyConfigTest {
         .put("writeIdleTimeout", 7.5)
         .put("memoryPressure", 0.5)
         .put("memoryCritical", 0.75)
-        .put("socketBufferBytes", 65536);
+        .put("socketBufferBytes", 65536)
+        .put("maxHeaderCount", 50)
+        .put("forwardedHeaders", "append");
   }
 
   @Test
