@@ -71,6 +71,10 @@ public final class ProxyNode {
   private final Readiness readiness = new Readiness();
   private final AtomicBoolean deployed = new AtomicBoolean();
   private final AtomicBoolean draining = new AtomicBoolean();
+
+  /** The stop under way, once {@link #shutdown} was called. */
+  private Future<Void> stopping;
+
   private final AtomicInteger port = new AtomicInteger();
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
   private final AtomicInteger loops = new AtomicInteger();
@@ -286,23 +290,28 @@ public final class ProxyNode {
    * what is still queued at the deadline is answered SHUTTING_DOWN; then Vert.x closes and, when
    * clustered, the node leaves the cluster.
    */
-  public Future<Void> shutdown(Duration drain) {
+  public synchronized Future<Void> shutdown(Duration drain) {
+    if (stopping != null) {
+      return stopping; // a second stop (a signal during a test's own) joins the first
+    }
     startDraining();
     long deadline = System.nanoTime() + drain.toNanos();
     List<Future<Void>> drains = new ArrayList<>();
     for (IngressVerticle v : ingresses) {
       drains.add(v.drain(drain));
     }
-    return Future.join(drains)
-        .transform(
-            ar -> Future.join(ingresses.stream().map(IngressVerticle::stopRemoteWork).toList()))
-        .transform(ar -> awaitIdle(deadline))
-        .transform(
-            ar -> {
-              admission.close();
-              memory.close();
-              return vertx.close();
-            });
+    stopping =
+        Future.join(drains)
+            .transform(
+                ar -> Future.join(ingresses.stream().map(IngressVerticle::stopRemoteWork).toList()))
+            .transform(ar -> awaitIdle(deadline))
+            .transform(
+                ar -> {
+                  admission.close();
+                  memory.close();
+                  return vertx.close();
+                });
+    return stopping;
   }
 
   /** Completes when nothing is queued, running or streaming here, or at {@code deadlineNanos}. */

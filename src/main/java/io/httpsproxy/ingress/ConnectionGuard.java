@@ -2,8 +2,8 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
-import io.httpsproxy.security.Redaction;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,18 +11,20 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
-import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.ShutdownEvent;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -35,11 +37,11 @@ import java.util.concurrent.TimeUnit;
  * connection can reach the upstream.
  *
  * <p>Syntax Netty lets pass (issue #12 items 6 and 7), refused before Vert.x sees a request: more
- * than {@link #MAX_EMPTY_LINES} empty lines, or a byte other than CR and LF, before a request line
- * (400: RFC 9112 section 2.2 asks a server to ignore "at least one" empty line, not any number); a
- * protocol other than HTTP/1.0 and HTTP/1.1 (505, or 400 when it is not spelled {@code HTTP/x.y});
- * more header lines than {@code maxHeaderCount} (431: maxHeaderSize bounds the bytes, not the
- * lines).
+ * than {@link HeadChecks#MAX_EMPTY_LINES} empty lines, or a byte other than CR and LF, before a
+ * request line (400: RFC 9112 section 2.2 asks a server to ignore "at least one" empty line, not
+ * any number); a protocol other than HTTP/1.0 and HTTP/1.1 (505, or 400 when it is not spelled
+ * {@code HTTP/x.y}); more header lines than {@code maxHeaderCount} (431: maxHeaderSize bounds the
+ * bytes, not the lines).
  *
  * <p>Slowloris defence: a request's headers must be complete within {@code headerTimeout} of the
  * connection opening, or of the first byte of the next request on a kept-alive connection; else the
@@ -54,14 +56,20 @@ final class ConnectionGuard {
   static final String DECODED = "proxyHeaderTimeoutDecoded";
 
   /**
+   * During a drain, an idle kept-alive connection is closed after this long without a byte: a
+   * request the client sent just before the drain began is still served.
+   */
+  static final long DRAIN_IDLE_GRACE_MS = 2_000;
+
+  /** How long after the shutdown event the drain's closing begins: see {@link #onShutdown}. */
+  static final long LISTENER_SETTLE_MS = 200;
+
+  /**
    * Set on a channel answered here (408 by the header timeout, or a refusal): the half request the
    * decoder reports when it closes is not answered again.
    */
   private static final AttributeKey<Boolean> ANSWERED =
       AttributeKey.valueOf("https-proxy.answeredRaw");
-
-  /** Empty lines tolerated before a request line. */
-  static final int MAX_EMPTY_LINES = 8;
 
   /**
    * Where a refused connection's answer goes: written through the HTTP encoder from {@code ctx},
@@ -83,8 +91,12 @@ final class ConnectionGuard {
   /** A request head has been decoded and its last content has not: bytes are its body. */
   private boolean inMessage;
 
-  /** Line feeds seen before the current request line, or -1 once it has started. */
-  private int emptyLines;
+  private final HeadChecks.Leading leading = new HeadChecks.Leading();
+
+  /** The node is draining: see {@link #onShutdown}. */
+  private boolean draining;
+
+  private ScheduledFuture<?> idleClose;
 
   /** Refused: nothing more from this connection is read. */
   private boolean refused;
@@ -157,6 +169,50 @@ final class ConnectionGuard {
   }
 
   /**
+   * A drain began. Vert.x's own reaction to its shutdown event would close an idle connection at
+   * once, dropping a request already on its way, and close a busy one after its response without
+   * telling the client. Instead: every final response from now on says {@code Connection: close}
+   * and the connection closes after it; an idle connection stays open until {@link
+   * #DRAIN_IDLE_GRACE_MS} pass without a byte (a request that arrives meanwhile is served, and
+   * answered with close). drainTimeout still bounds it all: Vert.x closes what is left then.
+   *
+   * <p>It starts {@link #LISTENER_SETTLE_MS} after the event: each event loop's server gets the
+   * event when its own share of the listening socket is released, the socket itself closes with the
+   * last of them. A client told to close before that reconnects here, is accepted by the kernel and
+   * then reset when the socket closes; after it, its connect is refused and it goes elsewhere.
+   */
+  private void onShutdown(ChannelHandlerContext ctx) {
+    ctx.executor()
+        .schedule(
+            () -> {
+              draining = true;
+              if (inFlight == 0 && ctx.channel().isActive()) {
+                idleClose(ctx);
+              }
+            },
+            LISTENER_SETTLE_MS,
+            TimeUnit.MILLISECONDS);
+  }
+
+  /** (Re)starts the drain's grace for an idle connection. */
+  private void idleClose(ChannelHandlerContext ctx) {
+    if (idleClose != null) {
+      idleClose.cancel(false);
+    }
+    idleClose =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  idleClose = null;
+                  if (inFlight == 0) {
+                    ctx.channel().close();
+                  }
+                },
+                DRAIN_IDLE_GRACE_MS,
+                TimeUnit.MILLISECONDS);
+  }
+
+  /**
    * Answers {@code reason} and closes; what the connection still sends is dropped. Requests
    * pipelined before it get their answers first (RFC 9112 section 9.3.2): the refusal waits for the
    * last of them.
@@ -170,66 +226,6 @@ final class ConnectionGuard {
       return;
     }
     refusals.refuse(any.pipeline().context(DECODED), reason, 0);
-  }
-
-  /**
-   * Counts the empty lines at the start of {@code b} while no request line has begun; the refusal
-   * when there are too many, or when the first other byte cannot start a request line.
-   */
-  private ProxyException emptyLines(ByteBuf b) {
-    int first = b.forEachByte(ByteProcessor.FIND_NON_CRLF);
-    int end = first < 0 ? b.writerIndex() : first;
-    for (int i = b.readerIndex(); i < end; i++) {
-      if (b.getByte(i) == '\n' && ++emptyLines > MAX_EMPTY_LINES) {
-        return new ProxyException(
-            FailureCode.BAD_REQUEST,
-            "more than " + MAX_EMPTY_LINES + " empty lines before the request line");
-      }
-    }
-    if (first < 0) {
-      return null;
-    }
-    int c = b.getByte(first) & 0xff;
-    if (c <= ' ' || c == 0x7f) {
-      return new ProxyException(
-          FailureCode.BAD_REQUEST,
-          "the request line starts with the byte "
-              + Redaction.hex(c)
-              + " (expected a method, e.g. GET)");
-    }
-    emptyLines = -1;
-    return null;
-  }
-
-  /** RFC 9112 section 2.3 and the header-line cap: null when the head may go on to Vert.x. */
-  private ProxyException headProblem(HttpRequest r) {
-    HttpVersion v = r.protocolVersion();
-    if (v != HttpVersion.HTTP_1_1 && v != HttpVersion.HTTP_1_0) {
-      // Netty upper-cases what it parses: "http/1.1" and "FOO/1.1" are not the constants either.
-      if (!"HTTP".equals(v.protocolName()) || (v.majorVersion() == 1 && v.minorVersion() <= 1)) {
-        return new ProxyException(
-            FailureCode.BAD_REQUEST,
-            "the request line must end in HTTP/1.1 or HTTP/1.0 (case-sensitive)");
-      }
-      return new ProxyException(
-          FailureCode.VERSION_NOT_SUPPORTED,
-          "HTTP/"
-              + v.majorVersion()
-              + "."
-              + v.minorVersion()
-              + " is not supported on this connection (HTTP/1.1 and HTTP/1.0 are)");
-    }
-    int lines = 0;
-    var it = r.headers().iteratorCharSequence();
-    while (it.hasNext()) {
-      it.next();
-      if (++lines > maxHeaderCount) {
-        return new ProxyException(
-            FailureCode.TOO_MANY_HEADERS,
-            "more than " + maxHeaderCount + " header lines (maxHeaderCount)");
-      }
-    }
-    return null;
   }
 
   /**
@@ -254,7 +250,10 @@ final class ConnectionGuard {
         if (inFlight == 0) {
           arm(ctx.pipeline().context(DECODED));
         }
-        ProxyException bad = !inMessage && emptyLines >= 0 ? emptyLines(b) : null;
+        if (draining) {
+          idleClose(ctx.pipeline().context(DECODED)); // bytes came: the grace starts again
+        }
+        ProxyException bad = inMessage ? null : leading.scan(b);
         if (bad != null) {
           b.release();
           refuse(ctx, bad);
@@ -283,8 +282,9 @@ final class ConnectionGuard {
         inFlight++;
         disarm();
         inMessage = true;
-        emptyLines = -1;
-        ProxyException bad = r.decoderResult().isSuccess() ? headProblem(r) : null;
+        leading.started();
+        ProxyException bad =
+            r.decoderResult().isSuccess() ? HeadChecks.problem(r, maxHeaderCount) : null;
         if (bad != null) {
           inFlight--; // never reaches Vert.x: no response of its own will end it
           ReferenceCountUtil.release(msg);
@@ -294,7 +294,7 @@ final class ConnectionGuard {
       }
       if (msg instanceof LastHttpContent) {
         inMessage = false;
-        emptyLines = 0;
+        leading.reset();
       }
       if (!(msg instanceof HttpRequest)
           && msg instanceof HttpContent c
@@ -320,15 +320,27 @@ final class ConnectionGuard {
       if (evt instanceof IdleStateEvent && inFlight > 0) {
         return;
       }
+      if (evt instanceof ShutdownEvent) {
+        onShutdown(ctx); // not passed on: Vert.x would close this connection its own way
+        return;
+      }
       ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-      if (msg instanceof LastHttpContent && inFlight > 0) {
+      if (draining && msg instanceof HttpResponse r && r.status().code() >= 200) {
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
+      boolean last = msg instanceof LastHttpContent;
+      if (last && inFlight > 0) {
         inFlight--;
       }
       ctx.write(msg, promise);
+      if (draining && last && inFlight == 0 && pending == null) {
+        // Writes go out in order: the close follows the response's last byte.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      }
       if (pending != null && inFlight == 0) {
         ProxyException reason = pending;
         pending = null;

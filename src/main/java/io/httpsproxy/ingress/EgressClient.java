@@ -128,6 +128,20 @@ final class EgressClient {
     new Attempt(req, new Answered(down), EgressWorker.window(config), delivery).go();
   }
 
+  /**
+   * The request reached no handler: no consumer (NO_HANDLERS), or one that had just unregistered (a
+   * draining node) and discarded it, which Vert.x 5.0.7 answers at once with a TIMEOUT whose
+   * message says "Discarded" (HandlerRegistration.discardMessage). Neither ran it, so any method
+   * may go to another node; a real timeout (no answer within the delivery budget) says "Timed out"
+   * and is not retried.
+   */
+  static boolean neverDelivered(ReplyException r) {
+    return r.failureType() == ReplyFailure.NO_HANDLERS
+        || (r.failureType() == ReplyFailure.TIMEOUT
+            && r.getMessage() != null
+            && r.getMessage().startsWith("Discarded"));
+  }
+
   /** One request's way to an answer, across as many nodes as it takes. */
   private final class Attempt {
     private final ProxyRequest req;
@@ -219,8 +233,7 @@ final class EgressClient {
         } else {
           stream(ch, head);
         }
-      } else if (ar.cause() instanceof ReplyException r
-          && r.failureType() == ReplyFailure.NO_HANDLERS) {
+      } else if (ar.cause() instanceof ReplyException r && neverDelivered(r)) {
         ch.close();
         go(); // nothing was delivered: another node may take it
       } else {
