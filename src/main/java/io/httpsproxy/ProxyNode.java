@@ -10,6 +10,7 @@ import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.Engines;
 import io.httpsproxy.ingress.AccessLog;
+import io.httpsproxy.ingress.AdminVerticle;
 import io.httpsproxy.ingress.IngressVerticle;
 import io.httpsproxy.metrics.ProxyMeters;
 import io.httpsproxy.metrics.ProxyStats;
@@ -76,6 +77,7 @@ public final class ProxyNode {
   private Future<Void> stopping;
 
   private final AtomicInteger port = new AtomicInteger();
+  private final AtomicInteger adminPort = new AtomicInteger(-1);
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
   private final AtomicInteger loops = new AtomicInteger();
   private final Admission admission;
@@ -257,7 +259,20 @@ public final class ProxyNode {
                       ingresses.add(v);
                       return v;
                     },
-                    perLoop));
+                    perLoop))
+        .compose(
+            id ->
+                config.admin().enabled()
+                    ? vertx.deployVerticle(
+                        new AdminVerticle(
+                            settings,
+                            stats,
+                            registry,
+                            readiness,
+                            clusterView,
+                            reloader,
+                            adminPort::set))
+                    : Future.succeededFuture(id));
   }
 
   private static JsonObject configJson(NodeSettings s) {
@@ -340,6 +355,11 @@ public final class ProxyNode {
 
   public int port() {
     return port.get();
+  }
+
+  /** The admin listener's port, or -1 when there is none. */
+  public int adminPort() {
+    return adminPort.get();
   }
 
   public ProxyStats stats() {

@@ -35,6 +35,14 @@ public enum Setting {
       "forwardedHeaders",
       Kind.STRING,
       "client Forwarded / X-Forwarded-* headers: strip, append, replace or pass"),
+  ADMIN_PORT(
+      "adminPort",
+      Kind.INT,
+      "port of the admin listener (/health, /ready, /metrics, /stats, /dashboard, /admin/*),"
+          + " outside maxConnections; -1 = none, 0 = pick a free one"),
+  ADMIN_HOST("adminHost", Kind.STRING, "address the admin listener binds"),
+  ADMIN_ON_PROXY_PORT(
+      "adminOnProxyPort", Kind.BOOL, "serve the admin endpoints on the proxy port too"),
   CLUSTER("cluster", Kind.BOOL, "join a Hazelcast cluster; nodes share one event bus"),
   CLUSTER_NAME("clusterName", Kind.STRING, "cluster name; nodes with another name stay apart"),
   CLUSTER_MEMBERS(

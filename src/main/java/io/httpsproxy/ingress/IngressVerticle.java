@@ -48,6 +48,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngressVerticle extends VerticleBase {
   private static final long REFUSED_GRACE_MS = 2_000;
+  private static final String ADMIN_ELSEWHERE =
+      "the node's own endpoints are served on the admin listener (adminPort), not on the proxy"
+          + " port (adminOnProxyPort is false)";
   private static final Logger LOG = LoggerFactory.getLogger(IngressVerticle.class);
 
   /**
@@ -298,6 +301,12 @@ public final class IngressVerticle extends VerticleBase {
       return;
     }
     AccessGate.Kind kind = kindOf(req);
+    if (!config.admin().onProxyPort()
+        && (kind == AccessGate.Kind.ADMIN_OPEN || kind == AccessGate.Kind.ADMIN_PROTECTED)) {
+      ErrorResponder.send(
+          req, new ProxyException(FailureCode.NOT_FOUND, ADMIN_ELSEWHERE), trace.id());
+      return;
+    }
     if (kind == AccessGate.Kind.PROXY || kind == AccessGate.Kind.API) {
       MemoryGuard.Level level = parts.memory().level();
       if (level == MemoryGuard.Level.CRITICAL) {

@@ -709,6 +709,8 @@ class ConfigLoaderTest {
       case NATIVE_TRANSPORT -> "true";
       case TLS_ENGINE -> "jdk";
       case FORWARDED_HEADERS -> "append";
+      case ADMIN_HOST -> "127.0.0.2";
+      case ADMIN_ON_PROXY_PORT -> "true";
       case STREAM_WINDOW_BYTES -> "131072";
       case MEMORY_PRESSURE -> "0.7";
       case MEMORY_CRITICAL -> "0.95";

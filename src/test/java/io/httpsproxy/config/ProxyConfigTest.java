@@ -64,7 +64,10 @@ class ProxyConfigTest {
         .put("memoryCritical", 0.75)
         .put("socketBufferBytes", 65536)
         .put("maxHeaderCount", 50)
-        .put("forwardedHeaders", "append");
+        .put("forwardedHeaders", "append")
+        .put("adminPort", 9901)
+        .put("adminHost", "127.0.0.3")
+        .put("adminOnProxyPort", false);
   }
 
   @Test
