@@ -115,7 +115,7 @@ function showTotals(all, points, nodes, snapshots) {
   const ok = lat && prev && lat.count >= prev.count;
   text("p50", ok ? fmt(quantile(0.5, prev, lat), 1, " ms") : "-");
   text("p99", ok ? fmt(quantile(0.99, prev, lat), 1, " ms") : "-");
-  text("queue", String(sum.queueSize ?? 0));
+  text("queue", String(sum.queued ?? 0));
   text("busy", String(sum.busyWorkers ?? 0));
   text("rejected", String(sum.requests ? sum.requests.rejected : 0));
   text("errors", String(sum.requests ? sum.requests.errors + sum.requests.timeouts : 0));

@@ -44,7 +44,7 @@ export function point(prev, now) {
     rps: rate(pr.total, r.total, dt),
     p50: p ? quantile(0.5, prevLatency, latency) : null,
     p99: p ? quantile(0.99, prevLatency, latency) : null,
-    queue: now.queueSize,
+    queue: now.queued,
     busy: now.busyWorkers,
     rejected: rate(pr.rejected, r.rejected, dt),
     errors: rate(p ? pr.errors + pr.timeouts : undefined, r.errors + r.timeouts, dt),

@@ -241,7 +241,7 @@ public final class ProxyStats {
                 .put("bytesFromClient", tunnelBytesFromClient.sum())
                 .put("bytesToClient", tunnelBytesToClient.sum()))
         .put("busyWorkers", busyWorkers.get())
-        .put("queueSize", queued.get())
+        .put("queued", queued.get())
         .put("awaitingReply", awaitingReply.get())
         .put("abandonedBeforeStart", abandoned.sum())
         .put(

@@ -40,7 +40,7 @@ public final class StatsReporter extends VerticleBase {
         r.getLong("rejected"),
         s.getJsonObject("connections").getInteger("active"),
         s.getInteger("busyWorkers"),
-        s.getInteger("queueSize"),
+        s.getInteger("queued"),
         s.getJsonObject("qps").getValue("overall"),
         s.getJsonObject("qps").getValue("lastInterval"),
         s.getValue("avgProcessingMs"),

@@ -70,7 +70,7 @@ class StatsTest {
         assertEquals(5, s.getJsonObject("upstreamStatus").getLong("2xx"));
         assertEquals(1, s.getJsonObject("upstreamStatus").getLong("5xx"));
         assertEquals(8, s.getJsonObject("upstream").getLong("calls"));
-        assertEquals(0, s.getInteger("queueSize"));
+        assertEquals(0, s.getInteger("queued"));
         assertEquals(0, s.getInteger("busyWorkers"));
         assertEquals(0, s.getInteger("awaitingReply"));
         assertTrue(s.getDouble("avgProcessingMs") > 0);
