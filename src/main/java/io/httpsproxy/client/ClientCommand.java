@@ -3,13 +3,18 @@ package io.httpsproxy.client;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.Console;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,11 +45,32 @@ public final class ClientCommand implements Callable<Integer> {
   @Parameters(index = "1", arity = "0..1", paramLabel = "METHOD", defaultValue = "GET")
   String method;
 
-  @Parameters(index = "2", arity = "0..1", paramLabel = "server", defaultValue = "127.0.0.1")
+  @Parameters(
+      index = "2",
+      arity = "0..1",
+      paramLabel = "server",
+      description = "proxy host; default: https_proxy / http_proxy, else 127.0.0.1")
   String server;
 
-  @Parameters(index = "3", arity = "0..1", paramLabel = "port", defaultValue = "8888")
-  int port;
+  @Parameters(index = "3", arity = "0..1", paramLabel = "port", description = "default 8888")
+  Integer port;
+
+  @Option(
+      names = {"-u", "--user"},
+      paramLabel = "NAME[:PASSWORD]",
+      description =
+          "authenticate to the proxy (Basic); without :PASSWORD it is asked for on the terminal,"
+              + " else read from the first line of stdin")
+  String user;
+
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      description = "authenticate to the JSON API with a bearer token (see `user token`)")
+  String token;
+
+  /** The environment the proxy variables are read from (a test sets its own). */
+  Map<String, String> env = System.getenv();
 
   @Option(
       names = {"-H", "--header"},
@@ -85,13 +111,23 @@ public final class ClientCommand implements Callable<Integer> {
       }
       parsedHeaders.add(new String[] {h.substring(0, colon).trim(), h.substring(colon + 1).trim()});
     }
+    ProxyEndpoint proxy;
+    String[] auth;
+    try {
+      proxy = ProxyEndpoint.resolve(server, port, url, env);
+      auth = authorization(proxy);
+    } catch (IllegalArgumentException e) {
+      err.println("client: " + e.getMessage());
+      return 2;
+    }
     Buffer body =
         dataFile != null
             ? Buffer.buffer(Files.readAllBytes(dataFile))
             : data == null ? null : Buffer.buffer(data);
     Vertx vertx = Vertx.vertx();
     try {
-      ProxyCall call = new ProxyCall(vertx, server, port, (long) (timeoutSeconds * 1000));
+      ProxyCall call =
+          new ProxyCall(vertx, proxy.host(), proxy.port(), (long) (timeoutSeconds * 1000), auth);
       ProxyCall.Result r =
           forward
               ? call.forward(method, url, parsedHeaders, body)
@@ -100,6 +136,58 @@ public final class ClientCommand implements Callable<Integer> {
     } finally {
       vertx.close().await();
     }
+  }
+
+  /**
+   * The header that authenticates to the proxy, or null: Proxy-Authorization for a forwarded
+   * request (Basic only, as the proxy takes it), Authorization for the JSON API (Basic or Bearer).
+   * {@code -H} headers are the upstream's and never authenticate to the proxy.
+   */
+  private String[] authorization(ProxyEndpoint proxy) throws IOException {
+    if (user != null && token != null) {
+      throw new IllegalArgumentException("--user and --token: give one of them");
+    }
+    if (token != null) {
+      if (forward) {
+        throw new IllegalArgumentException(
+            "--token authenticates to the JSON API; a --forward request takes --user");
+      }
+      return new String[] {"Authorization", "Bearer " + token.trim()};
+    }
+    String credentials = user != null ? withPassword(user) : proxy.credentials();
+    if (credentials == null) {
+      return null;
+    }
+    String basic =
+        "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+    return new String[] {forward ? "Proxy-Authorization" : "Authorization", basic};
+  }
+
+  private static String withPassword(String user) throws IOException {
+    if (user.indexOf(':') > 0) {
+      return user;
+    }
+    if (user.isEmpty() || user.startsWith(":")) {
+      throw new IllegalArgumentException("--user needs a name (NAME[:PASSWORD])");
+    }
+    Console console = System.console();
+    String password;
+    if (console != null) {
+      char[] typed = console.readPassword("proxy password for %s: ", user);
+      password = typed == null ? null : new String(typed);
+    } else {
+      password =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    }
+    if (password == null) {
+      throw new IllegalArgumentException(
+          "no password for "
+              + user
+              + ": give --user "
+              + user
+              + ":PASSWORD, or type it on a terminal or as the first line of stdin");
+    }
+    return user + ":" + password;
   }
 
   private JsonObject fetchJson(List<String[]> hs, Buffer body, boolean binary) {

@@ -27,7 +27,11 @@ final class ProxyCall {
   private final int port;
   private final long timeoutMs;
 
-  ProxyCall(Vertx vertx, String server, int port, long timeoutMs) {
+  /** Name and value of the header that authenticates to the proxy, or null. */
+  private final String[] auth;
+
+  ProxyCall(Vertx vertx, String server, int port, long timeoutMs, String[] auth) {
+    this.auth = auth;
     this.http = vertx.createHttpClient();
     this.context = vertx.getOrCreateContext();
     this.server = server;
@@ -71,6 +75,9 @@ final class ProxyCall {
             .setURI("/api/v1/fetch")
             .putHeader("Content-Type", "application/json")
             .setTimeout(timeoutMs);
+    if (auth != null) {
+      options.putHeader(auth[0], auth[1]);
+    }
     return exchange(options, fetch.toBuffer(), true);
   }
 
@@ -83,6 +90,9 @@ final class ProxyCall {
             .setURI(url)
             .setTimeout(timeoutMs);
     headers.forEach(h -> options.addHeader(h[0], h[1]));
+    if (auth != null) {
+      options.putHeader(auth[0], auth[1]);
+    }
     return exchange(options, body, false);
   }
 
