@@ -24,6 +24,10 @@ public final class ConfigLoader {
   private final JsonObject merged = new JsonObject();
   private final Map<String, String> sourceOf = new HashMap<>();
   private final Set<String> fileKeys = new HashSet<>();
+
+  /** What the file says for each key it sets, parsed as the merged value is. */
+  private final Map<String, Object> fileValues = new HashMap<>();
+
   private String filePath;
 
   private ConfigLoader(Map<String, String> env) {
@@ -36,9 +40,11 @@ public final class ConfigLoader {
   }
 
   /**
-   * The keys the config file sets that a flag or a {@code PROXY_*} variable overrides, as "key: the
-   * file's value is overridden by SOURCE", in the order of {@link Setting}. A reload reports them:
-   * editing such a key in the file changes nothing, by design.
+   * The keys the config file sets to another value than a flag or a {@code PROXY_*} variable that
+   * overrides it, as "key: the file's value is overridden by SOURCE", in the order of {@link
+   * Setting}. A reload reports them: the file asks for something it does not get. A file that
+   * repeats the value in force (the shipped conf/proxy.json sets every key to its default) is not
+   * named.
    */
   public static List<String> shadowed(ParseResult cmd, Map<String, String> env) {
     ConfigLoader loader = new ConfigLoader(env);
@@ -47,11 +53,21 @@ public final class ConfigLoader {
     for (Setting s : Setting.values()) {
       String source = loader.sourceOf.get(s.key());
       boolean inFile = loader.fileKeys.contains(s.key());
-      if (inFile && !source.equals(loader.filePath)) {
+      if (inFile
+          && !source.equals(loader.filePath)
+          && !sameValue(loader.fileValues.get(s.key()), loader.merged.getValue(s.key()))) {
         out.add(s.key() + ": the file's value is overridden by " + source);
       }
     }
     return out;
+  }
+
+  /** Equal as settings: 30 and 30.0 seconds are one value. */
+  private static boolean sameValue(Object a, Object b) {
+    if (a instanceof Number x && b instanceof Number y) {
+      return x.doubleValue() == y.doubleValue();
+    }
+    return java.util.Objects.equals(a, b);
   }
 
   private ProxyConfig run(ParseResult cmd) {
@@ -102,8 +118,10 @@ public final class ConfigLoader {
         throw new ConfigException(
             path + ": unknown key '" + key + "' (expected one of the keys in the README)");
       }
-      put(s, fromFile(s, file.getValue(key), path.toString()), path.toString());
+      Object value = fromFile(s, file.getValue(key), path.toString());
+      put(s, value, path.toString());
       fileKeys.add(s.key());
+      fileValues.put(s.key(), value);
     }
   }
 

@@ -178,20 +178,40 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void fileKeysThatAFlagOrVariableOverridesAreNamedWithTheirSource() throws IOException {
-    Path f = file("c.json", "{\"queueSize\": 7, \"workers\": 4, \"maxTunnels\": 9}");
-    String[] args = {"--config", f.toString(), "--workers", "4", "--rate-limit", "5"};
+  void fileKeysThatAFlagOrVariableOverridesWithAnotherValueAreNamedWithTheirSource()
+      throws IOException {
+    Path f =
+        file(
+            "c.json",
+            "{\"queueSize\": 7, \"workers\": 4, \"maxTunnels\": 9, \"queueTimeout\": 30,"
+                + " \"connectPorts\": [443], \"logLevel\": \"INFO\", \"drainTimeout\": 5}");
+    String[] args = {
+      "--config",
+      f.toString(),
+      "--workers",
+      "4",
+      "--rate-limit",
+      "5",
+      "--queue-timeout",
+      "30.0",
+      "--connect-ports",
+      "443",
+      "--log-level",
+      "DEBUG"
+    };
 
     List<String> shadowed =
         ConfigLoader.shadowed(
-            ServeCommand.create().parseArgs(args), Map.of("PROXY_QUEUE_SIZE", "8"));
+            ServeCommand.create().parseArgs(args),
+            Map.of("PROXY_QUEUE_SIZE", "8", "PROXY_DRAIN_TIMEOUT", "5.0"));
 
-    // Same value or not, an edit to these keys in the file would change nothing. maxTunnels is
-    // the file's own; rateLimit is not in the file.
+    // The same value from a flag or variable (workers 4, queueTimeout 30 = 30.0, connectPorts
+    // [443], drainTimeout 5 = 5.0) is no surprise and not named; maxTunnels is the file's own;
+    // rateLimit is not in the file.
     assertEquals(
         List.of(
             "queueSize: the file's value is overridden by PROXY_QUEUE_SIZE",
-            "workers: the file's value is overridden by --workers"),
+            "logLevel: the file's value is overridden by --log-level"),
         shadowed);
     assertEquals(
         List.of(),
