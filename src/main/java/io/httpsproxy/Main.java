@@ -31,6 +31,10 @@ public final class Main {
     System.setProperty(
         "vertx.logger-delegate-factory-class-name",
         "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    if (args.length > 0 && args[0].equals("check")) {
+      String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+      System.exit(ConfigCheck.run(rest, System.getenv(), System.out, System.err));
+    }
     CommandLine cmd = ServeCommand.create();
     cmd.addSubcommand("client", new ClientCommand());
     cmd.addSubcommand("user", new UserCommand());
@@ -130,6 +134,9 @@ public final class Main {
         config.queueSize(),
         config.maxConnections(),
         node.engines());
+    String file = source.file();
+    log.info(
+        "config file: {}", file == null ? "none (defaults, flags and PROXY_* variables)" : file);
     if (node.engines().fallback() != null) {
       log.warn("{}", node.engines().fallback());
     }

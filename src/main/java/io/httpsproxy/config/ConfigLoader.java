@@ -103,13 +103,23 @@ public final class ConfigLoader {
     }
   }
 
-  private void readFile(ParseResult cmd) {
+  /**
+   * The config file a command line reads: the one --config or PROXY_CONFIG names, else
+   * conf/proxy.json when it exists; null when there is none.
+   */
+  public static String fileOf(ParseResult cmd, Map<String, String> env) {
     String named =
         cmd.matchedOptionValue(ServeCommand.CONFIG_FLAG, env.get(ServeCommand.CONFIG_ENV));
     Path path = Path.of(named != null ? named : ServeCommand.DEFAULT_CONFIG_FILE);
-    if (named == null && !Files.exists(path)) {
+    return named == null && !Files.exists(path) ? null : path.toString();
+  }
+
+  private void readFile(ParseResult cmd) {
+    String named = fileOf(cmd, env);
+    if (named == null) {
       return;
     }
+    Path path = Path.of(named);
     JsonObject file = parseFile(path);
     filePath = path.toString();
     for (String key : file.fieldNames()) {

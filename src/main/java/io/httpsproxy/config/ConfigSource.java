@@ -22,6 +22,11 @@ public interface ConfigSource {
     return List.of();
   }
 
+  /** The config file behind the source, or null (defaults, flags and variables only). */
+  default String file() {
+    return null;
+  }
+
   /** The command line and environment a node was started with. */
   static ConfigSource of(ParseResult cmd, Map<String, String> env) {
     Map<String, String> copy = Map.copyOf(env);
@@ -34,6 +39,11 @@ public interface ConfigSource {
       @Override
       public List<String> shadowed() {
         return ConfigLoader.shadowed(cmd, copy);
+      }
+
+      @Override
+      public String file() {
+        return ConfigLoader.fileOf(cmd, copy);
       }
     };
   }

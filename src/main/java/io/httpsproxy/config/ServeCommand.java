@@ -27,7 +27,9 @@ public final class ServeCommand {
             "",
             "Positional arguments (the original order) are the same settings as their flags.",
             "Subcommands: client URL [METHOD] [server] [port]   (see: client --help)",
-            "             user add NAME | user token NAME      (see: user --help)");
+            "             user add NAME | user token NAME      (see: user --help)",
+            "             check [flags]   validate flags, environment, config file and the files"
+                + " they name; exit 0 or 2");
     spec.mixinStandardHelpOptions(true);
     spec.version("https-proxy 0.1.0");
     for (int i = 0; i < Setting.POSITIONAL.size(); i++) {

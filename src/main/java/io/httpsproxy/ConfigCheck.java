@@ -1,0 +1,93 @@
+package io.httpsproxy;
+
+import io.httpsproxy.cluster.ClusterSetup;
+import io.httpsproxy.config.ConfigException;
+import io.httpsproxy.config.ConfigSource;
+import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.config.ServeCommand;
+import io.httpsproxy.reload.NodeSettings;
+import io.httpsproxy.security.DestinationPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.util.Collection;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * {@code https-proxy check [flags]}, as {@code haproxy -c} and {@code envoy --mode validate}: reads
+ * the flags, the {@code PROXY_*} environment and the config file exactly as a start would, then the
+ * files they name (credentials, the CA bundle, the Hazelcast XML), and exits 0 with one line, or 2
+ * with the first problem. Nothing listens, nothing joins a cluster.
+ */
+final class ConfigCheck {
+  private ConfigCheck() {}
+
+  static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    ParseResult parsed;
+    try {
+      parsed = ServeCommand.create().parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      err.println("https-proxy check: " + e.getMessage() + " (see --help)");
+      return Main.EXIT_USAGE;
+    }
+    ConfigSource source = ConfigSource.of(parsed, env);
+    try {
+      ProxyConfig config = source.load();
+      // The lists, the client ACL and the credentials file, as a start builds them.
+      NodeSettings.initial(
+          config, (allow, deny) -> DestinationPolicy.of(allow, deny, config.host(), config::port));
+      if (config.hasCaFile()) {
+        checkCaFile(config.caFile());
+      }
+      if (config.cluster().enabled()) {
+        ClusterSetup.clusterManager(config.cluster()); // parses the XML; joins nothing
+      }
+      String file = source.file();
+      out.println(
+          "https-proxy check: OK (config file: "
+              + (file == null ? "none" : file)
+              + "; port "
+              + config.port()
+              + ", workers "
+              + config.workers()
+              + ", queueSize "
+              + config.queueSize()
+              + (config.authEnabled() ? ", credentials " + config.credentialsFile() : "")
+              + (config.cluster().enabled() ? ", clustered" : "")
+              + ")");
+      for (String shadowed : source.shadowed()) {
+        out.println("https-proxy check: note: " + shadowed);
+      }
+      return 0;
+    } catch (ConfigException e) {
+      err.println("https-proxy check: " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
+  }
+
+  /** At least one PEM certificate, every one of them parseable. */
+  static void checkCaFile(String caFile) {
+    Path path = Path.of(caFile);
+    try (InputStream in = Files.newInputStream(path)) {
+      Collection<? extends Certificate> certs =
+          CertificateFactory.getInstance("X.509").generateCertificates(in);
+      if (certs.isEmpty()) {
+        throw new ConfigException("caFile " + caFile + ": no PEM certificate in it");
+      }
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("caFile " + caFile + ": no such file");
+    } catch (IOException e) {
+      throw new ConfigException("caFile " + caFile + ": cannot read it (" + e.getMessage() + ")");
+    } catch (CertificateException e) {
+      throw new ConfigException("caFile " + caFile + ": not a PEM certificate bundle");
+    }
+  }
+}
