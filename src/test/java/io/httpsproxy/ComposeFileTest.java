@@ -39,10 +39,11 @@ class ComposeFileTest {
   @BeforeAll
   @SuppressWarnings("unchecked")
   static void validateWithDockerCompose() throws Exception {
-    Process p =
+    ProcessBuilder pb =
         new ProcessBuilder("docker-compose", "-f", "docker-compose.yml", "config")
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.environment().put("GRAFANA_ADMIN_PASSWORD", "from-the-environment");
+    Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), "docker-compose config failed:\n" + out);
@@ -84,18 +85,84 @@ class ComposeFileTest {
     }
   }
 
-  @Test
+  /** A published port as docker-compose prints it: "HOST_IP:PUBLISHED:TARGET/tcp" or a map. */
+  private record Published(String hostIp, int published, int target) {
+    @SuppressWarnings("unchecked")
+    static Published of(Object raw) {
+      if (raw instanceof Map<?, ?> m) {
+        Map<String, Object> map = (Map<String, Object>) m;
+        return new Published(
+            String.valueOf(map.getOrDefault("host_ip", "")),
+            ((Number) map.get("published")).intValue(),
+            ((Number) map.get("target")).intValue());
+      }
+      String[] parts = String.valueOf(raw).replace("/tcp", "").split(":");
+      return parts.length == 3
+          ? new Published(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]))
+          : new Published("", Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+    }
+  }
+
   @SuppressWarnings("unchecked")
+  private static List<Published> ports(String service) {
+    return ((List<Object>) service(service).get("ports")).stream().map(Published::of).toList();
+  }
+
+  @Test
   void eachNodePublishesItsProxyPort() {
     Set<Integer> published = new TreeSet<>();
     for (String node : NODES) {
       String port = env(node).getOrDefault("PROXY_PORT", String.valueOf(ProxyConfig.DEFAULT_PORT));
-      List<Map<String, Object>> ports = (List<Map<String, Object>>) service(node).get("ports");
+      List<Published> ports = ports(node);
       assertEquals(1, ports.size(), node);
-      assertEquals(Integer.parseInt(port), ((Number) ports.get(0).get("target")).intValue(), node);
-      published.add(((Number) ports.get(0).get("published")).intValue());
+      assertEquals(Integer.parseInt(port), ports.get(0).target(), node);
+      published.add(ports.get(0).published());
     }
     assertEquals(3, published.size(), "each node needs its own host port");
+  }
+
+  @Test
+  void everyPortIsPublishedOnLoopbackOnly() {
+    for (String service : services.keySet()) {
+      for (Published p : ports(service)) {
+        assertEquals("127.0.0.1", p.hostIp(), service + " publishes " + p + " beyond this host");
+      }
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void nodesAreCheckedOnReadyAndNotRestartedForeverAfterABadConfig() {
+    for (String node : NODES) {
+      Map<String, Object> health = (Map<String, Object>) service(node).get("healthcheck");
+      assertTrue(String.valueOf(health.get("test")).contains("GET /ready"), node + ": " + health);
+      String restart = String.valueOf(service(node).get("restart"));
+      assertTrue(restart.startsWith("on-failure:"), node + " restart: " + restart);
+    }
+  }
+
+  @Test
+  void grafanasPasswordComesFromTheEnvironmentAndComposeRefusesToRunWithoutIt() throws Exception {
+    Map<String, String> env = env("grafana");
+    assertEquals("from-the-environment", env.get("GF_SECURITY_ADMIN_PASSWORD"));
+    ProcessBuilder pb =
+        new ProcessBuilder("docker-compose", "-f", "docker-compose.yml", "config", "-q")
+            .redirectErrorStream(true);
+    pb.environment().remove("GRAFANA_ADMIN_PASSWORD");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertTrue(p.exitValue() != 0, out);
+    assertTrue(out.contains("GRAFANA_ADMIN_PASSWORD"), out);
+  }
+
+  @Test
+  void theImageBuildNeverSeesCredentialsOrTheBuildOutput() throws IOException {
+    List<String> ignored = Files.readAllLines(Path.of(".dockerignore"));
+    for (String must : List.of("conf/credentials", "target", ".git")) {
+      assertTrue(ignored.contains(must), ".dockerignore lacks " + must);
+    }
+    assertTrue(Files.readAllLines(Path.of(".gitignore")).contains("conf/credentials"));
   }
 
   @Test
@@ -131,9 +198,7 @@ class ComposeFileTest {
                 Files.readString(Path.of("conf/grafana/provisioning/datasources/prometheus.yml")));
     Map<String, Object> first = ((List<Map<String, Object>>) ds.get("datasources")).get(0);
     assertEquals("prometheus", first.get("type"));
-    List<Map<String, Object>> ports =
-        (List<Map<String, Object>>) service("prometheus").get("ports");
-    assertEquals("http://prometheus:" + ports.get(0).get("target"), first.get("url"));
+    assertEquals("http://prometheus:" + ports("prometheus").get(0).target(), first.get("url"));
     assertNotNull(service("grafana").get("volumes"));
   }
 
