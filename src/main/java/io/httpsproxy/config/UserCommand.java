@@ -48,6 +48,12 @@ public final class UserCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "FILE", description = "default: " + DEFAULT_FILE)
     String file = DEFAULT_FILE;
 
+    @Option(
+        names = "--owner",
+        paramLabel = "USER[:GROUP]",
+        description = "owner of the written file (mode 600: the service user must own it)")
+    String owner;
+
     @Override
     public Integer call() throws IOException {
       if (!CredentialsFile.validName(name)) {
@@ -59,13 +65,16 @@ public final class UserCommand implements Callable<Integer> {
         System.err.println("user add: empty password (give it on stdin or with --password)");
         return 2;
       }
+      if (Ownership.check(owner, "user add") != 0) {
+        return 2;
+      }
       Path path = Path.of(file);
       List<Entry> entries = existing(path);
       entries.removeIf(e -> e.name().equals(name) && !e.isToken());
       entries.add(PasswordHash.newPassword(name, pw.toCharArray()));
       CredentialsFile.write(path, entries);
       System.out.println("user " + name + " written to " + path);
-      return 0;
+      return Ownership.apply(path, owner, "user add");
     }
   }
 
@@ -81,10 +90,19 @@ public final class UserCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "FILE", description = "default: " + DEFAULT_FILE)
     String file = DEFAULT_FILE;
 
+    @Option(
+        names = "--owner",
+        paramLabel = "USER[:GROUP]",
+        description = "owner of the written file (mode 600: the service user must own it)")
+    String owner;
+
     @Override
     public Integer call() throws IOException {
       if (!CredentialsFile.validName(name)) {
         System.err.println("user token: invalid NAME (expected: 1-64 of A-Z a-z 0-9 . _ @ -)");
+        return 2;
+      }
+      if (Ownership.check(owner, "user token") != 0) {
         return 2;
       }
       Path path = Path.of(file);
@@ -93,7 +111,7 @@ public final class UserCommand implements Callable<Integer> {
       entries.add(PasswordHash.tokenEntry(name, token));
       CredentialsFile.write(path, entries);
       System.out.println(token);
-      return 0;
+      return Ownership.apply(path, owner, "user token");
     }
   }
 

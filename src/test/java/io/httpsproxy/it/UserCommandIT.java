@@ -44,4 +44,59 @@ class UserCommandIT {
     assertTrue(bad.stderr().contains("credentialsFile: "), bad.stderr());
     assertFalse(bad.stderr().contains("pw-123"), bad.stderr());
   }
+
+  @Test
+  void ownerHandsTheFileToTheServiceUserAndARootRunWithoutItSaysSo() throws Exception {
+    Path dir = JarProcess.workDir();
+    Path creds = dir.resolve("owned-" + System.nanoTime());
+    Finished owned =
+        JarProcess.run(
+            dir,
+            Map.of(),
+            QUICK,
+            List.of(
+                "user", "token", "ci", "--owner", "nobody:nogroup", "--file", creds.toString()));
+    assertEquals(0, owned.exitCode(), owned.stderr());
+    assertEquals("nobody", Files.getOwner(creds).getName());
+    assertEquals(
+        "nogroup",
+        Files.readAttributes(creds, java.nio.file.attribute.PosixFileAttributes.class)
+            .group()
+            .getName());
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(creds)));
+
+    Path none = dir.resolve("not-written-" + System.nanoTime());
+    Finished unknown =
+        JarProcess.run(
+            dir,
+            Map.of(),
+            QUICK,
+            List.of(
+                "user",
+                "add",
+                "bob",
+                "--password",
+                "pw",
+                "--owner",
+                "no-such-user-x",
+                "--file",
+                none.toString()));
+    assertEquals(2, unknown.exitCode(), unknown.stderr());
+    assertTrue(unknown.stderr().contains("no-such-user-x"), unknown.stderr());
+    assertFalse(Files.exists(none), "nothing written for an owner that does not exist");
+
+    Path plain = dir.resolve("plain-" + System.nanoTime());
+    Finished noOwner =
+        JarProcess.run(
+            dir,
+            Map.of(),
+            QUICK,
+            List.of("user", "add", "carol", "--password", "pw", "--file", plain.toString()));
+    assertEquals(0, noOwner.exitCode(), noOwner.stderr());
+    boolean root = "root".equals(System.getProperty("user.name"));
+    assertEquals(root, noOwner.stderr().contains("--owner"), noOwner.stderr());
+  }
 }

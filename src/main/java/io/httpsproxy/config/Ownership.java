@@ -1,0 +1,69 @@
+package io.httpsproxy.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+
+/**
+ * Who owns a credentials file that {@code user add} / {@code user token} wrote. It is mode 600, so
+ * a file written by root is unreadable to the service user: {@code --owner} hands it over, and
+ * without it a root run says so.
+ */
+final class Ownership {
+  private Ownership() {}
+
+  /** 0, or 2 (and why, on stderr) when {@code owner} names no user or group here. */
+  static int check(String owner, String command) {
+    if (owner == null) {
+      return 0;
+    }
+    String[] parts = owner.split(":", 2);
+    UserPrincipalLookupService users =
+        java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService();
+    try {
+      users.lookupPrincipalByName(parts[0]);
+      if (parts.length == 2 && !parts[1].isEmpty()) {
+        users.lookupPrincipalByGroupName(parts[1]);
+      }
+      return 0;
+    } catch (IOException e) {
+      System.err.println(command + ": --owner " + owner + ": no such user or group");
+      return 2;
+    }
+  }
+
+  /** 0, or 2 when {@code owner} names nobody or cannot be applied. */
+  static int apply(Path path, String owner, String command) throws IOException {
+    if (owner == null) {
+      if ("root".equals(System.getProperty("user.name"))) {
+        System.err.println(
+            command
+                + ": note: "
+                + path
+                + " is mode 600 and owned by root, so a service running as another user cannot"
+                + " read it: pass --owner https-proxy (or chown it)");
+      }
+      return 0;
+    }
+    String[] parts = owner.split(":", 2);
+    UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
+    PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+    try {
+      view.setOwner(users.lookupPrincipalByName(parts[0]));
+      if (parts.length == 2 && !parts[1].isEmpty()) {
+        view.setGroup(users.lookupPrincipalByGroupName(parts[1]));
+      }
+    } catch (UserPrincipalNotFoundException e) {
+      System.err.println(command + ": --owner " + owner + ": no such user or group");
+      return 2;
+    } catch (IOException e) {
+      System.err.println(
+          command + ": --owner " + owner + ": cannot change the owner (" + e.getMessage() + ")");
+      return 2;
+    }
+    return 0;
+  }
+}
