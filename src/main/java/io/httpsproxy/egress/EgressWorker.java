@@ -18,7 +18,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.net.TrustOptions;
 
 /**
  * The workers of one event loop: they take requests from the event bus and make the upstream calls
@@ -180,9 +179,7 @@ public final class EgressWorker {
           .setSendBufferSize(config.socketBufferBytes())
           .setReceiveBufferSize(config.socketBufferBytes());
     }
-    if (config.hasCaFile()) {
-      options.setTrustOptions(TrustOptions.wrap(TrustStores.jvmPlus(config.caFile())));
-    }
+    options.setTrustOptions(TrustStores.upstream(config.hasCaFile() ? config.caFile() : null));
     engines.applyTo(options);
     return options;
   }

@@ -41,7 +41,9 @@ final class FailureClassifier {
           FailureCode.UPSTREAM_REFUSED, "upstream refused the connection: " + describe(c));
     }
     if (c instanceof SSLException) {
-      return new ProxyException(FailureCode.UPSTREAM_TLS, "upstream TLS failed: " + describe(c));
+      Throwable weak = weakChain(c);
+      return new ProxyException(
+          FailureCode.UPSTREAM_TLS, "upstream TLS failed: " + describe(weak != null ? weak : c));
     }
     if (c instanceof TimeoutException) {
       return new ProxyException(FailureCode.UPSTREAM_TIMEOUT);
@@ -52,6 +54,23 @@ final class FailureClassifier {
         || (c instanceof java.io.IOException && String.valueOf(c.getMessage()).contains("reset"))) {
       return new ProxyException(
           FailureCode.UPSTREAM_RESET, "upstream closed the connection before the response ended");
+    }
+    return null;
+  }
+
+  /**
+   * The chain-strength reason under a TLS failure: BoringSSL reports only a generic verify error.
+   */
+  private static Throwable weakChain(Throwable t) {
+    for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
+      if (c instanceof WeakChainException) {
+        return c;
+      }
+      for (Throwable s : c.getSuppressed()) {
+        if (s instanceof WeakChainException) {
+          return s;
+        }
+      }
     }
     return null;
   }
