@@ -8,6 +8,7 @@ import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.DnsNegativeCache;
 import io.httpsproxy.egress.Engines;
 import io.httpsproxy.ingress.AccessLog;
 import io.httpsproxy.ingress.IngressVerticle;
@@ -82,6 +83,9 @@ public final class ProxyNode {
   private final MemoryGuard memory;
   private final StreamRouter router;
 
+  /** Failed upstream lookups, remembered for every event loop of the node. */
+  private final DnsNegativeCache dnsFailures = new DnsNegativeCache();
+
   private ProxyNode(
       Vertx vertx,
       ProxyConfig config,
@@ -150,7 +154,9 @@ public final class ProxyNode {
             .setMetricsOptions(ProxyMeters.vertxOptions(nodeId));
     if (!config.dnsServerList().isEmpty()) {
       options.setAddressResolverOptions(
-          new AddressResolverOptions().setServers(config.dnsServerList()).setQueryTimeout(2_000));
+          new AddressResolverOptions()
+              .setServers(config.dnsServerList())
+              .setQueryTimeout(config.resolver().queryTimeout().toMillis()));
     }
     // The registry exists before Vert.x, so the node tag is on every meter Vert.x registers.
     PrometheusMeterRegistry registry = ProxyMeters.newRegistry(nodeId);
@@ -251,7 +257,8 @@ public final class ProxyNode {
                                   router,
                                   engines,
                                   nodeId,
-                                  memory),
+                                  memory,
+                                  dnsFailures),
                               loops.getAndIncrement(),
                               port::set);
                       ingresses.add(v);

@@ -65,7 +65,8 @@ public record ProxyConfig(
     double memoryCritical,
     int socketBufferBytes,
     HeaderRules headers,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    ResolverConfig resolver) {
 
   public static final int DEFAULT_PORT = 8888;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -285,7 +286,8 @@ public record ProxyConfig(
         number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
         integer(j, "socketBufferBytes", DEFAULT_SOCKET_BUFFER_BYTES),
         HeaderRules.fromJson(j),
-        ClusterConfig.fromJson(j));
+        ClusterConfig.fromJson(j),
+        ResolverConfig.fromJson(j));
   }
 
   public JsonObject toJson() {
@@ -333,6 +335,7 @@ public record ProxyConfig(
             .put("socketBufferBytes", socketBufferBytes);
     headers.putInto(json);
     cluster.putInto(json);
+    resolver.putInto(json);
     return json;
   }
 

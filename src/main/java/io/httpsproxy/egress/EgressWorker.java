@@ -46,6 +46,7 @@ public final class EgressWorker {
   private final StreamRouter router;
   private final ProxyStats stats;
   private final Engines engines;
+  private final UpstreamDns dns;
   private final String node;
   private final String selfId;
 
@@ -56,6 +57,7 @@ public final class EgressWorker {
   private MessageConsumer<ProxyRequest> remote;
 
   /**
+   * @param dns this loop's resolver
    * @param node the node's name in answers and logs
    * @param selfId the node's id on the event bus
    */
@@ -68,6 +70,7 @@ public final class EgressWorker {
       StreamRouter router,
       ProxyStats stats,
       Engines engines,
+      UpstreamDns dns,
       String node,
       String selfId) {
     this.vertx = vertx;
@@ -78,6 +81,7 @@ public final class EgressWorker {
     this.router = router;
     this.stats = stats;
     this.engines = engines;
+    this.dns = dns;
     this.node = node;
     this.selfId = selfId;
   }
@@ -85,7 +89,7 @@ public final class EgressWorker {
   /** Called on this loop's context: the consumers and the client belong to it. */
   public Future<Void> start() throws Exception {
     client = vertx.createHttpClient(clientOptions(settings.config()), poolOptions());
-    resolver = new DestinationResolver(vertx, () -> settings.get().policy(), stats);
+    resolver = new DestinationResolver(dns, () -> settings.get().policy(), stats);
     local =
         vertx
             .eventBus()

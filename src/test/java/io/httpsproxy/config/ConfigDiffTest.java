@@ -60,6 +60,8 @@ class ConfigDiffTest {
             Setting.STATS_INTERVAL,
             Setting.CA_FILE,
             Setting.DNS_SERVERS,
+            Setting.DNS_QUERY_TIMEOUT,
+            Setting.DNS_NEGATIVE_TTL,
             Setting.EVENT_LOOPS,
             Setting.MAX_HEADER_SIZE,
             Setting.MAX_INITIAL_LINE_LENGTH,
