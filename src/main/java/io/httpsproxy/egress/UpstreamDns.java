@@ -78,7 +78,10 @@ public final class UpstreamDns {
             .nameServerProvider(servers(config))
             .queryTimeoutMillis(queryTimeout.toMillis())
             .negativeTtl(0)
+            // Vert.x's defaults, kept: 4 queries per lookup, no EDNS0 (a truncated answer goes
+            // over TCP instead), so upstream names resolve as they did through Vert.x.
             .maxQueriesPerResolve(4)
+            .optResourceEnabled(false)
             .build();
   }
 
