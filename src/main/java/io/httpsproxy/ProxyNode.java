@@ -8,6 +8,7 @@ import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.DnsNegativeCache;
 import io.httpsproxy.egress.Engines;
 import io.httpsproxy.ingress.AccessLog;
 import io.httpsproxy.ingress.AdminVerticle;
@@ -84,6 +85,9 @@ public final class ProxyNode {
   private final MemoryGuard memory;
   private final StreamRouter router;
 
+  /** Failed upstream lookups, remembered for every event loop of the node. */
+  private final DnsNegativeCache dnsFailures = new DnsNegativeCache();
+
   private ProxyNode(
       Vertx vertx,
       ProxyConfig config,
@@ -152,7 +156,9 @@ public final class ProxyNode {
             .setMetricsOptions(ProxyMeters.vertxOptions(nodeId));
     if (!config.dnsServerList().isEmpty()) {
       options.setAddressResolverOptions(
-          new AddressResolverOptions().setServers(config.dnsServerList()).setQueryTimeout(2_000));
+          new AddressResolverOptions()
+              .setServers(config.dnsServerList())
+              .setQueryTimeout(config.resolver().queryTimeout().toMillis()));
     }
     // The registry exists before Vert.x, so the node tag is on every meter Vert.x registers.
     PrometheusMeterRegistry registry = ProxyMeters.newRegistry(nodeId);
@@ -253,7 +259,8 @@ public final class ProxyNode {
                                   router,
                                   engines,
                                   nodeId,
-                                  memory),
+                                  memory,
+                                  dnsFailures),
                               loops.getAndIncrement(),
                               port::set);
                       ingresses.add(v);

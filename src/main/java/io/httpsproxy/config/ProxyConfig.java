@@ -66,7 +66,8 @@ public record ProxyConfig(
     int socketBufferBytes,
     HeaderRules headers,
     AdminListener admin,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    ResolverConfig resolver) {
 
   public static final int DEFAULT_PORT = 8888;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -287,7 +288,8 @@ public record ProxyConfig(
         integer(j, "socketBufferBytes", DEFAULT_SOCKET_BUFFER_BYTES),
         HeaderRules.fromJson(j),
         AdminListener.fromJson(j),
-        ClusterConfig.fromJson(j));
+        ClusterConfig.fromJson(j),
+        ResolverConfig.fromJson(j));
   }
 
   public JsonObject toJson() {
@@ -336,6 +338,7 @@ public record ProxyConfig(
     headers.putInto(json);
     admin.putInto(json);
     cluster.putInto(json);
+    resolver.putInto(json);
     return json;
   }
 

@@ -26,6 +26,14 @@ public enum Setting {
   CA_FILE("caFile", Kind.STRING, "extra PEM CA bundle trusted for upstream TLS (plus the JVM's)"),
   DNS_SERVERS(
       "dnsServers", Kind.STRING, "DNS servers for upstream names, host:port,...; empty = system's"),
+  DNS_QUERY_TIMEOUT(
+      "dnsQueryTimeout",
+      Kind.SECONDS,
+      "longest wait for a DNS server's answer, seconds (then 504 UPSTREAM_DNS_TIMEOUT)"),
+  DNS_NEGATIVE_TTL(
+      "dnsNegativeTtl",
+      Kind.SECONDS,
+      "longest a failed lookup is remembered, seconds (a lower SOA minimum wins); 0 = never"),
   EVENT_LOOPS(
       "eventLoops", Kind.INT, "event-loop threads, each with its ingress server and its workers"),
   MAX_HEADER_SIZE("maxHeaderSize", Kind.INT, "largest request header block, bytes"),

@@ -8,9 +8,6 @@ import io.httpsproxy.security.DestinationPolicy;
 import io.httpsproxy.security.Hosts;
 import io.httpsproxy.security.IpAddresses;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,20 +22,18 @@ import java.util.function.Supplier;
  * address and keep the name for Host, SNI and certificate checks, so a resolver that answers
  * differently a second time (DNS rebinding) is never asked a second time.
  *
- * <p>Resolution uses the Vert.x name resolver ({@code VertxInternal.nameResolver()}): it is the one
- * the HTTP client would use (dnsServers, hosts file, search domains, cache) and it is asynchronous.
- * Vert.x 5.0.7 has no public API returning every address of a name: {@code createDnsClient} skips
- * the hosts file and uses one server only, and {@code InetAddress} would block and ignore
- * dnsServers.
+ * <p>Resolution uses this loop's {@link UpstreamDns} (dnsServers, hosts file, search domains,
+ * positive and negative caches), asynchronous and returning every address of a name.
  */
 public final class DestinationResolver {
-  private final Vertx vertx;
+  private final UpstreamDns dns;
   private final Supplier<DestinationPolicy> policy;
   private final ProxyStats stats;
 
   /** {@code policy} is read at each check, so a reload applies to the next destination. */
-  public DestinationResolver(Vertx vertx, Supplier<DestinationPolicy> policy, ProxyStats stats) {
-    this.vertx = vertx;
+  public DestinationResolver(
+      UpstreamDns dns, Supplier<DestinationPolicy> policy, ProxyStats stats) {
+    this.dns = dns;
     this.policy = policy;
     this.stats = stats;
   }
@@ -80,29 +75,6 @@ public final class DestinationResolver {
   }
 
   private Future<List<InetAddress>> lookup(String host) {
-    Promise<List<InetAddress>> promise = Promise.promise();
-    ((VertxInternal) vertx)
-        .nameResolver()
-        .resolveAll(
-            host,
-            ar -> {
-              if (ar.failed()) {
-                promise.fail(dnsFailure(host));
-                return;
-              }
-              List<InetAddress> out = new ArrayList<>();
-              ar.result().forEach(isa -> out.add(isa.getAddress()));
-              if (out.isEmpty()) {
-                promise.fail(dnsFailure(host));
-              } else {
-                promise.complete(out);
-              }
-            });
-    return promise.future();
-  }
-
-  private static ProxyException dnsFailure(String host) {
-    return new ProxyException(
-        FailureCode.UPSTREAM_DNS, "upstream host could not be resolved: " + host);
+    return dns.resolveAll(host);
   }
 }

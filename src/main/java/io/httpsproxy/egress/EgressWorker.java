@@ -18,7 +18,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.net.TrustOptions;
 
 /**
  * The workers of one event loop: they take requests from the event bus and make the upstream calls
@@ -47,6 +46,7 @@ public final class EgressWorker {
   private final StreamRouter router;
   private final ProxyStats stats;
   private final Engines engines;
+  private final UpstreamDns dns;
   private final String node;
   private final String selfId;
 
@@ -57,6 +57,7 @@ public final class EgressWorker {
   private MessageConsumer<ProxyRequest> remote;
 
   /**
+   * @param dns this loop's resolver
    * @param node the node's name in answers and logs
    * @param selfId the node's id on the event bus
    */
@@ -69,6 +70,7 @@ public final class EgressWorker {
       StreamRouter router,
       ProxyStats stats,
       Engines engines,
+      UpstreamDns dns,
       String node,
       String selfId) {
     this.vertx = vertx;
@@ -79,6 +81,7 @@ public final class EgressWorker {
     this.router = router;
     this.stats = stats;
     this.engines = engines;
+    this.dns = dns;
     this.node = node;
     this.selfId = selfId;
   }
@@ -86,7 +89,7 @@ public final class EgressWorker {
   /** Called on this loop's context: the consumers and the client belong to it. */
   public Future<Void> start() throws Exception {
     client = vertx.createHttpClient(clientOptions(settings.config()), poolOptions());
-    resolver = new DestinationResolver(vertx, () -> settings.get().policy(), stats);
+    resolver = new DestinationResolver(dns, () -> settings.get().policy(), stats);
     local =
         vertx
             .eventBus()
@@ -180,9 +183,7 @@ public final class EgressWorker {
           .setSendBufferSize(config.socketBufferBytes())
           .setReceiveBufferSize(config.socketBufferBytes());
     }
-    if (config.hasCaFile()) {
-      options.setTrustOptions(TrustOptions.wrap(TrustStores.jvmPlus(config.caFile())));
-    }
+    options.setTrustOptions(TrustStores.upstream(config.hasCaFile() ? config.caFile() : null));
     engines.applyTo(options);
     return options;
   }

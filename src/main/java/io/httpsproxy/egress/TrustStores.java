@@ -1,5 +1,6 @@
 package io.httpsproxy.egress;
 
+import io.vertx.core.net.TrustOptions;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,18 @@ import javax.net.ssl.X509TrustManager;
  */
 final class TrustStores {
   private TrustStores() {}
+
+  /**
+   * What both TLS engines verify upstream chains with: the JVM's CAs plus {@code caFile} (null for
+   * none), under the {@link ChainStrength} floor.
+   */
+  static TrustOptions upstream(String caFile) throws Exception {
+    StrongChainTrustManager tm =
+        caFile == null
+            ? StrongChainTrustManager.jvm()
+            : StrongChainTrustManager.of(jvmPlus(caFile));
+    return TrustOptions.wrap(tm);
+  }
 
   static TrustManagerFactory jvmPlus(String pemFile) throws Exception {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());

@@ -7,9 +7,11 @@ import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.DestinationResolver;
+import io.httpsproxy.egress.DnsNegativeCache;
 import io.httpsproxy.egress.EgressWorker;
 import io.httpsproxy.egress.Engines;
 import io.httpsproxy.egress.TunnelConnector;
+import io.httpsproxy.egress.UpstreamDns;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
@@ -78,7 +80,8 @@ public final class IngressVerticle extends VerticleBase {
       StreamRouter router,
       Engines engines,
       String nodeId,
-      MemoryGuard memory) {}
+      MemoryGuard memory,
+      DnsNegativeCache dnsFailures) {}
 
   private final Parts parts;
   private final ProxyConfig config;
@@ -106,6 +109,7 @@ public final class IngressVerticle extends VerticleBase {
   private AccessGate gate;
 
   private EgressWorker worker;
+  private UpstreamDns dns;
   private MalformedRequests malformed;
 
   /** {@code loop} numbers this instance among the node's ingress verticles. */
@@ -122,6 +126,7 @@ public final class IngressVerticle extends VerticleBase {
   @Override
   public Future<?> start() throws Exception {
     Supplier<ProxyConfig> live = settings::config;
+    dns = new UpstreamDns(vertx, context, config, parts.dnsFailures());
     // This loop's workers: requests that enter here run upstream here, on the same thread.
     worker =
         new EgressWorker(
@@ -133,6 +138,7 @@ public final class IngressVerticle extends VerticleBase {
             parts.router(),
             stats,
             parts.engines(),
+            dns,
             parts.nodeId(),
             parts.nodes().selfId());
     EgressClient egress =
@@ -143,7 +149,7 @@ public final class IngressVerticle extends VerticleBase {
     forward = new ForwardHandler(vertx, live, stats, egress, accessLog, parts.memory());
     TunnelConnector connector =
         new TunnelConnector(
-            vertx, live, new DestinationResolver(vertx, () -> settings.get().policy(), stats));
+            vertx, live, new DestinationResolver(dns, () -> settings.get().policy(), stats));
     tunnels =
         new TunnelHandler(
             live, stats, parts.tunnelSlots(), connector, accessLog, this::connectionGone);
@@ -170,6 +176,14 @@ public final class IngressVerticle extends VerticleBase {
         .start()
         .compose(v -> server.listen(port, config.host()))
         .onSuccess(s -> boundPort.accept(s.actualPort()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (dns != null) {
+      dns.close();
+    }
+    return Future.succeededFuture();
   }
 
   /** Stops accepting, lets in-flight requests finish, then closes (bounded by {@code drain}). */

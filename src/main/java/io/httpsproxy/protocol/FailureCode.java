@@ -26,6 +26,7 @@ public enum FailureCode {
   NO_WORKERS(503, Outcome.REJECTED, "no worker is available on the event bus"),
   UPSTREAM_TIMEOUT(504, Outcome.TIMEOUT, "upstream did not answer within requestTimeout"),
   UPSTREAM_DNS(502, Outcome.ERROR, "upstream host name could not be resolved"),
+  UPSTREAM_DNS_TIMEOUT(504, Outcome.TIMEOUT, "no DNS server answered within dnsQueryTimeout"),
   UPSTREAM_REFUSED(502, Outcome.ERROR, "upstream refused the connection"),
   UPSTREAM_TLS(502, Outcome.ERROR, "TLS handshake with upstream failed"),
   UPSTREAM_RESET(502, Outcome.ERROR, "upstream closed the connection before the response ended"),

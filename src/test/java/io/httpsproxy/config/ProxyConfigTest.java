@@ -67,7 +67,31 @@ class ProxyConfigTest {
         .put("forwardedHeaders", "append")
         .put("adminPort", 9901)
         .put("adminHost", "127.0.0.3")
-        .put("adminOnProxyPort", false);
+        .put("adminOnProxyPort", false)
+        .put("dnsQueryTimeout", 0.75)
+        .put("dnsNegativeTtl", 30.0);
+  }
+
+  @Test
+  void resolverSettingsAreTypedAndBounded() {
+    ResolverConfig r = ProxyConfig.defaults().resolver();
+    assertEquals(java.time.Duration.ofSeconds(2), r.queryTimeout());
+    assertEquals(java.time.Duration.ofSeconds(5), r.negativeTtl());
+    assertEquals(
+        java.time.Duration.ZERO,
+        ProxyConfig.fromJson(new JsonObject().put("dnsNegativeTtl", 0)).resolver().negativeTtl());
+    ConfigException tooShort =
+        assertThrows(
+            ConfigException.class,
+            () -> ProxyConfig.fromJson(new JsonObject().put("dnsQueryTimeout", 0.01)));
+    assertEquals(
+        "dnsQueryTimeout: 0.01 (expected: >= 0.05 and <= 60 seconds)", tooShort.getMessage());
+    ConfigException tooLong =
+        assertThrows(
+            ConfigException.class,
+            () -> ProxyConfig.fromJson(new JsonObject().put("dnsNegativeTtl", 7200)));
+    assertEquals(
+        "dnsNegativeTtl: 7200.0 (expected: >= 0 and <= 3600 seconds)", tooLong.getMessage());
   }
 
   @Test

@@ -16,16 +16,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A tiny DNS server on 127.0.0.1 for tests: answers A queries from a map and NXDOMAIN for every
  * other name, so no test ever asks a real resolver (and no packet leaves loopback). Answers carry
- * TTL 0 and may change from one query to the next ({@link #answerInTurn}).
+ * TTL 0 and may change from one query to the next ({@link #answerInTurn}). Failure kinds for the
+ * resolver tests: a name answered SERVFAIL or REFUSED, NXDOMAIN with an SOA giving the negative
+ * TTL, and a server that never answers ({@link #silent()}); every query is counted per name.
  */
 public final class TestDns implements AutoCloseable {
   private final DatagramSocket socket;
   private final Map<String, List<byte[]>> records = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> aQueries = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> byName = new ConcurrentHashMap<>();
+  private final Map<String, Integer> rcodes = new ConcurrentHashMap<>();
+  private final Map<String, int[]> soas = new ConcurrentHashMap<>();
   private final AtomicInteger queries = new AtomicInteger();
   private final Thread thread;
+  private final boolean silent;
 
   public TestDns() throws IOException {
+    this(false);
+  }
+
+  /** A server that counts the queries it receives and never answers one. */
+  public static TestDns silent() throws IOException {
+    return new TestDns(true);
+  }
+
+  private TestDns(boolean silent) throws IOException {
+    this.silent = silent;
     socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
     thread = new Thread(this::serve, "test-dns");
     thread.setDaemon(true);
@@ -62,6 +78,34 @@ public final class TestDns implements AutoCloseable {
     return queries.get();
   }
 
+  /** Queries of any type received for {@code name}. */
+  public int queries(String name) {
+    AtomicInteger n = byName.get(name.toLowerCase(Locale.ROOT));
+    return n == null ? 0 : n.get();
+  }
+
+  /** Every query for {@code name} is answered SERVFAIL. */
+  public TestDns servfail(String name) {
+    rcodes.put(name.toLowerCase(Locale.ROOT), 2);
+    return this;
+  }
+
+  /** Every query for {@code name} is answered REFUSED. */
+  public TestDns refused(String name) {
+    rcodes.put(name.toLowerCase(Locale.ROOT), 5);
+    return this;
+  }
+
+  /**
+   * {@code name} does not exist: NXDOMAIN with an SOA record in the authority section (RFC 2308),
+   * whose TTL and MINIMUM bound how long a resolver may remember the answer.
+   */
+  public TestDns nxdomain(String name, int soaTtl, int soaMinimum) {
+    rcodes.put(name.toLowerCase(Locale.ROOT), 3);
+    soas.put(name.toLowerCase(Locale.ROOT), new int[] {soaTtl, soaMinimum});
+    return this;
+  }
+
   /** A (IPv4) queries received for {@code name}. */
   public int aQueries(String name) {
     AtomicInteger n = aQueries.get(name.toLowerCase(Locale.ROOT));
@@ -75,6 +119,10 @@ public final class TestDns implements AutoCloseable {
       try {
         socket.receive(p);
         queries.incrementAndGet();
+        if (silent) {
+          countName(ByteBuffer.wrap(p.getData(), 0, p.getLength()));
+          continue;
+        }
         byte[] answer = answer(ByteBuffer.wrap(p.getData(), 0, p.getLength()));
         socket.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
       } catch (IOException | RuntimeException e) {
@@ -85,11 +133,14 @@ public final class TestDns implements AutoCloseable {
     }
   }
 
-  private byte[] answer(ByteBuffer q) {
-    int len = q.remaining();
-    byte[] query = new byte[len];
+  private void countName(ByteBuffer q) {
+    byte[] query = new byte[q.remaining()];
     q.get(query);
-    // Question name starts at byte 12; walk its labels.
+    byName.computeIfAbsent(questionName(query), k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  /** The question's name, lower case: it starts at byte 12. */
+  private static String questionName(byte[] query) {
     StringBuilder name = new StringBuilder();
     int i = 12;
     while (query[i] != 0) {
@@ -100,9 +151,22 @@ public final class TestDns implements AutoCloseable {
       name.append(new String(query, i + 1, l, java.nio.charset.StandardCharsets.US_ASCII));
       i += l + 1;
     }
+    return name.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private byte[] answer(ByteBuffer q) {
+    int len = q.remaining();
+    byte[] query = new byte[len];
+    q.get(query);
+    String key = questionName(query);
+    byName.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    int i = 12 + key.length() + (key.isEmpty() ? 0 : 1);
     int qtype = ((query[i + 1] & 0xff) << 8) | (query[i + 2] & 0xff);
     int questionEnd = i + 5;
-    String key = name.toString().toLowerCase(Locale.ROOT);
+    Integer rcode = rcodes.get(key);
+    if (rcode != null) {
+      return failure(query, questionEnd, rcode, soas.get(key));
+    }
     List<byte[]> answers = records.get(key);
     boolean known = answers != null;
     boolean withAnswer = known && qtype == 1;
@@ -127,6 +191,25 @@ public final class TestDns implements AutoCloseable {
           .putInt(0)
           .putShort((short) 4);
       out.put(ip);
+    }
+    return out.array();
+  }
+
+  private static byte[] failure(byte[] query, int questionEnd, int rcode, int[] soa) {
+    ByteBuffer out = ByteBuffer.allocate(questionEnd + (soa != null ? 34 : 0));
+    out.put(query, 0, 2); // id
+    out.put((byte) (0x80 | 0x04 | (query[2] & 0x01))); // QR, AA, RD copied
+    out.put((byte) (0x80 | rcode)); // RA, RCODE
+    out.putShort((short) 1)
+        .putShort((short) 0)
+        .putShort((short) (soa != null ? 1 : 0))
+        .putShort((short) 0);
+    out.put(query, 12, questionEnd - 12);
+    if (soa != null) {
+      // Owner: the question's name; MNAME and RNAME: the root; then the five counters.
+      out.putShort((short) 0xC00C).putShort((short) 6).putShort((short) 1).putInt(soa[0]);
+      out.putShort((short) 22).put((byte) 0).put((byte) 0);
+      out.putInt(1).putInt(3600).putInt(600).putInt(86400).putInt(soa[1]);
     }
     return out.array();
   }
