@@ -85,7 +85,13 @@ public final class EgressWorker {
 
   /** Called on this loop's context: the consumers and the client belong to it. */
   public Future<Void> start() throws Exception {
-    client = vertx.createHttpClient(clientOptions(settings.config()), poolOptions());
+    client =
+        vertx
+            .httpClientBuilder()
+            .with(clientOptions(settings.config()))
+            .with(poolOptions())
+            .withConnectHandler(UpstreamGuard::install)
+            .build();
     resolver = new DestinationResolver(vertx, () -> settings.get().policy(), stats);
     local =
         vertx
