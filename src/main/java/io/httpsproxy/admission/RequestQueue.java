@@ -55,6 +55,11 @@ public final class RequestQueue<T extends RequestQueue.Deadlined> {
     }
   }
 
+  /** Takes {@code item} out wherever it waits (its client left); false when it is not queued. */
+  public boolean remove(T item) {
+    return items.removeFirstOccurrence(item);
+  }
+
   /** Deadline of the head entry, or -1 when empty. */
   public long headDeadlineMs() {
     T head = items.peekFirst();

@@ -67,6 +67,7 @@ public final class RawUpstream implements AutoCloseable {
   private final Script script;
   private final AtomicInteger connections = new AtomicInteger();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
+  private final List<Request> heads = new CopyOnWriteArrayList<>();
   private final Map<Integer, Long> openedAt = new ConcurrentHashMap<>();
   private final Map<Integer, Long> closedAt = new ConcurrentHashMap<>();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -97,8 +98,14 @@ public final class RawUpstream implements AutoCloseable {
     return connections.get();
   }
 
+  /** Requests read whole (head and body), in order. */
   public List<Request> requests() {
     return List.copyOf(requests);
+  }
+
+  /** Every request head read, as soon as it was read (bodyBytes -1: the body may never come). */
+  public List<Request> heads() {
+    return List.copyOf(heads);
   }
 
   /** System.nanoTime() when connection {@code conn} was closed by the proxy, or null. */
@@ -135,11 +142,13 @@ public final class RawUpstream implements AutoCloseable {
         if (head == null) {
           break;
         }
+        String line = head.substring(0, head.indexOf("\r\n"));
+        heads.add(new Request(conn, index, line, head, -1));
         long body = readBody(in, head);
         if (body < 0) {
           break;
         }
-        Request r = new Request(conn, index, head.substring(0, head.indexOf("\r\n")), head, body);
+        Request r = new Request(conn, index, line, head, body);
         requests.add(r);
         Reply reply = script.reply(r);
         if (reply.delayMs() > 0 && closedWithin(s, in, reply.delayMs())) {
@@ -147,14 +156,16 @@ public final class RawUpstream implements AutoCloseable {
         }
         write(out, reply.bytes());
         if (reply.later() != null) {
-          Thread.sleep(reply.laterMs());
+          if (closedWithin(s, in, reply.laterMs())) {
+            break;
+          }
           write(out, reply.later());
         }
         if (reply.close()) {
           return;
         }
       }
-    } catch (IOException | InterruptedException e) {
+    } catch (IOException e) {
       // the proxy reset or closed the connection
     } finally {
       closedAt.putIfAbsent(conn, System.nanoTime());
