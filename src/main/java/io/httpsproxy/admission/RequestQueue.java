@@ -6,7 +6,7 @@ import java.util.function.Consumer;
 /**
  * The bounded FIFO of requests accepted but not yet started by a worker. Each entry carries its own
  * queue deadline; expired entries are handed back so their owner answers them (503) and they never
- * run. Not thread-safe: its owner confines it to one event loop.
+ * run. Not thread-safe: its owner (Admission) changes it under one lock.
  *
  * @param <T> the queued item
  */
