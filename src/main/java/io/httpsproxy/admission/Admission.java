@@ -96,6 +96,23 @@ public final class Admission {
     }
   }
 
+  /**
+   * The client of a queued request has left: it is taken out of the queue at once (the queue
+   * shrinks, no worker slot is used) and refused {@code CLIENT_GONE} on its context. Nothing
+   * happens when it is not queued (already started, refused, or never queued).
+   */
+  public void withdraw(Ticket t) {
+    boolean removed;
+    synchronized (lock) {
+      removed = queue.remove(t);
+      publish();
+    }
+    if (removed) {
+      long queueMs = Math.max(0, System.currentTimeMillis() - t.acceptedAtMs());
+      t.context().runOnContext(v -> t.reject(FailureCode.CLIENT_GONE, queueMs));
+    }
+  }
+
   /** A reload: a larger cap starts waiters now; a smaller one lets running calls finish. */
   public void setLimits(int workers, int queueSize) {
     List<Ticket> start;

@@ -6,7 +6,7 @@ import java.util.function.Consumer;
 /**
  * The bounded FIFO of requests accepted but not yet started by a worker. Each entry carries its own
  * queue deadline; expired entries are handed back so their owner answers them (503) and they never
- * run. Not thread-safe: its owner confines it to one event loop.
+ * run. Not thread-safe: its owner (Admission) changes it under one lock.
  *
  * @param <T> the queued item
  */
@@ -53,6 +53,11 @@ public final class RequestQueue<T extends RequestQueue.Deadlined> {
     while ((head = items.peekFirst()) != null && nowMs >= head.queueDeadlineMs()) {
       expired.accept(items.pollFirst());
     }
+  }
+
+  /** Takes {@code item} out wherever it waits (its client left); false when it is not queued. */
+  public boolean remove(T item) {
+    return items.removeFirstOccurrence(item);
   }
 
   /** Deadline of the head entry, or -1 when empty. */

@@ -88,7 +88,13 @@ public final class EgressWorker {
 
   /** Called on this loop's context: the consumers and the client belong to it. */
   public Future<Void> start() throws Exception {
-    client = vertx.createHttpClient(clientOptions(settings.config()), poolOptions());
+    client =
+        vertx
+            .httpClientBuilder()
+            .with(clientOptions(settings.config()))
+            .with(poolOptions())
+            .withConnectHandler(UpstreamGuard::install)
+            .build();
     resolver = new DestinationResolver(dns, () -> settings.get().policy(), stats);
     local =
         vertx
@@ -125,7 +131,13 @@ public final class EgressWorker {
   }
 
   private void admit(ProxyRequest req, Downstream down) {
-    admission.offer(
+    if (down.gone()) {
+      // Its client left on the way here: nothing is queued or started for it.
+      stats.abandoned();
+      down.fail(ProxyReply.failed(FailureCode.CLIENT_GONE, null, 0, 0, node));
+      return;
+    }
+    Admission.Ticket ticket =
         new Admission.Ticket() {
           @Override
           public Context context() {
@@ -164,9 +176,16 @@ public final class EgressWorker {
               // It waited (in the queue or on the event bus) before being refused.
               stats.recordQueueWait(queueMs);
             }
+            if (code == FailureCode.CLIENT_GONE) {
+              stats.abandoned();
+            }
             down.fail(ProxyReply.failed(code, null, queueMs, 0, node));
           }
-        });
+        };
+    // A queued request whose client leaves is withdrawn at once; once started, the exchange's own
+    // gone action cancels the upstream call and this one finds nothing queued.
+    down.onGone(() -> admission.withdraw(ticket));
+    admission.offer(ticket);
   }
 
   /** TLS trust is read once, at start-up (caFile needs a restart). */

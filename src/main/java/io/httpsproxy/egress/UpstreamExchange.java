@@ -89,6 +89,7 @@ final class UpstreamExchange {
       LOG.debug("id={} client left while queued: not started", req.id());
       permit.release();
       stats.abandoned();
+      down.fail(ProxyReply.failed(FailureCode.CLIENT_GONE, null, queueMs, 0, settings.node()));
       return;
     }
     down.onGone(this::clientGone);
@@ -142,6 +143,8 @@ final class UpstreamExchange {
       return;
     }
     upstream = r;
+    // the response future reports the failure; a reset mid-upload is expected (DEBUG, not ERROR)
+    r.exceptionHandler(t -> LOG.debug("id={} upstream request: {}", req.id(), t.toString()));
     HeaderHygiene.forUpstream(req.headers()).forEach(h -> r.headers().add(h.name(), h.value()));
     r.response().onComplete(this::onResponse);
     ReadStream<Buffer> body = req.hasBody() ? down.body() : null;

@@ -58,10 +58,7 @@ final class BodyReader {
           body.appendBuffer(chunk);
         });
     req.endHandler(v -> promise.tryComplete(body));
-    req.exceptionHandler(
-        t ->
-            promise.tryFail(
-                new ProxyException(FailureCode.BAD_REQUEST, "request body could not be read")));
+    req.exceptionHandler(t -> promise.tryFail(RequestBody.unreadable(req, t)));
     if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
       req.response().writeContinue();
     }

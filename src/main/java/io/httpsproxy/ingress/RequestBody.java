@@ -58,8 +58,17 @@ final class RequestBody implements ReadStream<Buffer> {
             endHandler.handle(null);
           }
         });
-    req.exceptionHandler(
-        t -> fail(new ProxyException(FailureCode.BAD_REQUEST, "request body could not be read")));
+    req.exceptionHandler(t -> fail(unreadable(req, t)));
+  }
+
+  /** The body broke off: its client left (CLIENT_GONE, recorded, never sent) or sent garbage. */
+  static ProxyException unreadable(HttpServerRequest req, Throwable t) {
+    if (t instanceof java.io.IOException
+        || t instanceof io.vertx.core.http.HttpClosedException
+        || req.response().closed()) {
+      return new ProxyException(FailureCode.CLIENT_GONE);
+    }
+    return new ProxyException(FailureCode.BAD_REQUEST, "request body could not be read");
   }
 
   /** Refused before any byte when the declared length already passes the limit. */

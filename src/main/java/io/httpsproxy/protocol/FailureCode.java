@@ -30,6 +30,10 @@ public enum FailureCode {
   UPSTREAM_REFUSED(502, Outcome.ERROR, "upstream refused the connection"),
   UPSTREAM_TLS(502, Outcome.ERROR, "TLS handshake with upstream failed"),
   UPSTREAM_RESET(502, Outcome.ERROR, "upstream closed the connection before the response ended"),
+  UPSTREAM_PROTOCOL(
+      502,
+      Outcome.ERROR,
+      "upstream broke HTTP/1.1: an invalid status, an unasked-for 101 or a malformed head"),
   UPSTREAM_BODY_TOO_LARGE(502, Outcome.ERROR, "upstream response body exceeds maxBodyBytes"),
   UPSTREAM_ERROR(502, Outcome.ERROR, "upstream call failed"),
   NODE_LOST(502, Outcome.ERROR, "the node serving the request left the cluster"),

@@ -169,4 +169,25 @@ class RequestQueueTest {
     assertEquals(-1, q.headDeadlineMs());
     assertTrue(q.offer(item("d", 1)), "a drained queue accepts again");
   }
+
+  @Test
+  void removeTakesAWithdrawnEntryOutWhereverItWaitsAndFreesItsPlace() {
+    RequestQueue<Item> q = new RequestQueue<>(3);
+    Item a = item("a", 100);
+    Item b = item("b", 200);
+    Item c = item("c", 300);
+    q.offer(a);
+    q.offer(b);
+    q.offer(c);
+    assertFalse(q.offer(item("d", 400)));
+
+    assertTrue(q.remove(b));
+    assertFalse(q.remove(b), "a second withdrawal finds nothing");
+    assertEquals(2, q.size());
+    assertTrue(q.offer(item("d", 400)), "its place is free");
+    assertTrue(q.remove(a));
+    assertEquals(300, q.headDeadlineMs(), "the head moved on");
+    q.drainTo(handedBack::add);
+    assertEquals(List.of("c", "d"), names(handedBack));
+  }
 }
