@@ -65,6 +65,7 @@ public record ProxyConfig(
     double memoryCritical,
     int socketBufferBytes,
     HeaderRules headers,
+    AuthGuardConfig authGuard,
     ClusterConfig cluster) {
 
   public static final int DEFAULT_PORT = 8888;
@@ -285,6 +286,7 @@ public record ProxyConfig(
         number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
         integer(j, "socketBufferBytes", DEFAULT_SOCKET_BUFFER_BYTES),
         HeaderRules.fromJson(j),
+        AuthGuardConfig.fromJson(j),
         ClusterConfig.fromJson(j));
   }
 
@@ -332,6 +334,7 @@ public record ProxyConfig(
             .put("memoryCritical", memoryCritical)
             .put("socketBufferBytes", socketBufferBytes);
     headers.putInto(json);
+    authGuard.putInto(json);
     cluster.putInto(json);
     return json;
   }
