@@ -74,6 +74,7 @@ public final class AuthGuard {
         pool.tryRun(
             ctx,
             cfg.effectiveVerifyConcurrency(),
+            group,
             () -> {
               // Another guess from this address may have locked it while this one waited.
               if (strikes.lockedNanos(group, name) > 0) {

@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -16,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * most that many cores and leaves the rest to the traffic. A few more checks may wait ({@link
  * #WAITING_PER_SLOT} per thread, about a quarter of a second at 67 ms each), so a burst of
  * legitimate clients (a restart) is served rather than refused; beyond that {@link #tryRun} says
- * no, and the caller answers 503 at once. Thread-safe.
+ * no, and the caller answers 503 at once. One client address holds at most {@code cap} of those
+ * places, running or waiting, so a guesser cannot fill the waiting room: another client's first
+ * login waits behind at most one of its checks. Thread-safe.
  *
  * <p>Threads end after {@link #IDLE_SECONDS} without work, so an idle pool holds none.
  */
@@ -34,6 +37,9 @@ public final class VerifyPool {
   private final AtomicInteger admitted = new AtomicInteger();
 
   private final AtomicInteger running = new AtomicInteger();
+
+  /** Places held per client address; an entry goes when its count is back to 0. */
+  private final ConcurrentHashMap<String, Integer> byClient = new ConcurrentHashMap<>();
 
   /** Threads the executor may run; changed under this object's lock. */
   private int threads = 1;
@@ -54,15 +60,27 @@ public final class VerifyPool {
   }
 
   /**
-   * Runs {@code task} on the pool, at most {@code cap} at once, and completes the answer on {@code
-   * ctx}; null, and nothing runs, when {@code cap} are running and {@code cap} x {@link
-   * #WAITING_PER_SLOT} waiting already.
+   * Runs {@code task} for {@code client} on the pool, at most {@code cap} at once, and completes
+   * the answer on {@code ctx}; null, and nothing runs, when {@code cap} are running and {@code cap}
+   * x {@link #WAITING_PER_SLOT} waiting already, or {@code client} holds {@code cap} places.
    */
-  public <T> Future<T> tryRun(Context ctx, int cap, Callable<T> task) {
+  public <T> Future<T> tryRun(Context ctx, int cap, String client, Callable<T> task) {
+    boolean[] room = new boolean[1];
+    byClient.compute(
+        client,
+        (k, held) -> {
+          int h = held == null ? 0 : held;
+          room[0] = h < cap;
+          return room[0] ? h + 1 : held;
+        });
+    if (!room[0]) {
+      return null;
+    }
     int limit = cap * (1 + WAITING_PER_SLOT);
     while (true) {
       int now = admitted.get();
       if (now >= limit) {
+        leave(client);
         return null;
       }
       if (admitted.compareAndSet(now, now + 1)) {
@@ -83,6 +101,7 @@ public final class VerifyPool {
           } finally {
             running.decrementAndGet();
             admitted.decrementAndGet();
+            leave(client);
           }
           T r = result;
           Throwable f = failure;
@@ -106,6 +125,10 @@ public final class VerifyPool {
   /** Checks running or waiting now. */
   public int admitted() {
     return admitted.get();
+  }
+
+  private void leave(String client) {
+    byClient.computeIfPresent(client, (k, held) -> held <= 1 ? null : held - 1);
   }
 
   private synchronized void resize(int cap) {

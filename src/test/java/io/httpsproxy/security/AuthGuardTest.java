@@ -181,6 +181,7 @@ class AuthGuardTest {
           pool.tryRun(
               ctx,
               2,
+              "client" + (i / 2),
               () -> {
                 most.accumulateAndGet(inside.incrementAndGet(), Math::max);
                 release.await();
@@ -190,7 +191,7 @@ class AuthGuardTest {
       assertNotNull(f, "admitted " + i);
       admitted.add(f);
     }
-    assertNull(pool.tryRun(ctx, 2, () -> 1), "beyond the waiting room");
+    assertNull(pool.tryRun(ctx, 2, "another", () -> 1), "beyond the waiting room");
     Thread.sleep(200);
     assertEquals(2, pool.running());
     release.countDown();
@@ -201,7 +202,32 @@ class AuthGuardTest {
     assertEquals(admittedMost, sum);
     assertEquals(2, most.get(), "never more than the cap at once");
     assertEquals(0, pool.admitted());
-    assertNotNull(pool.tryRun(ctx, 2, () -> 1), "room again");
+    assertNotNull(pool.tryRun(ctx, 2, "another", () -> 1), "room again");
+  }
+
+  @Test
+  void oneClientHoldsAtMostTheCapOfPlacesSoOthersStillGetIn() throws Exception {
+    VerifyPool pool = new VerifyPool();
+    Context ctx = vertx.getOrCreateContext();
+    CountDownLatch release = new CountDownLatch(1);
+    Future<Integer> first =
+        pool.tryRun(
+            ctx,
+            1,
+            "guesser",
+            () -> {
+              release.await();
+              return 1;
+            });
+    assertNotNull(first);
+    assertNull(pool.tryRun(ctx, 1, "guesser", () -> 1), "the guesser's second check");
+    Future<Integer> other = pool.tryRun(ctx, 1, "bob", () -> 2);
+    assertNotNull(other, "another client waits behind it");
+    release.countDown();
+    assertEquals(2, other.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    first.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Thread.sleep(50);
+    assertNotNull(pool.tryRun(ctx, 1, "guesser", () -> 1), "its place is free again");
   }
 
   @Test
@@ -216,6 +242,7 @@ class AuthGuardTest {
             pool.tryRun(
                     ctx,
                     1,
+                    "client",
                     () -> {
                       taskThread[0] = Thread.currentThread().getName();
                       return 1;
