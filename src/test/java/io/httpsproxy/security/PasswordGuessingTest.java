@@ -1,9 +1,17 @@
 package io.httpsproxy.security;
 
+import static io.httpsproxy.security.GuessingAttack.THREADS;
+import static io.httpsproxy.security.GuessingAttack.attack;
+import static io.httpsproxy.security.GuessingAttack.basic;
+import static io.httpsproxy.security.GuessingAttack.header;
+import static io.httpsproxy.security.GuessingAttack.percentile;
+import static io.httpsproxy.security.GuessingAttack.started;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpsproxy.config.CredentialsFile;
+import io.httpsproxy.security.GuessingAttack.Guess;
+import io.httpsproxy.security.GuessingAttack.Tally;
 import io.httpsproxy.testing.HttpsUpstream;
 import io.httpsproxy.testing.ProxyClient;
 import io.httpsproxy.testing.ProxyClient.Resp;
@@ -14,22 +22,14 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PasswordGuessingTest {
-  private static final int THREADS = 8;
   private static final int LIMIT = 10;
   private static final long ATTACK_MS = 3_000;
   private static final String ALICE = "correct horse battery staple";
@@ -55,14 +54,6 @@ class PasswordGuessingTest {
   private static Path creds;
   private static HttpsUpstream upstream;
   private static Vertx clientVertx;
-
-  /** What the attacking threads send. */
-  enum Guess {
-    WRONG_PASSWORD,
-    UNKNOWN_USER,
-    MALFORMED_BASIC,
-    ROTATING_NAMES
-  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -84,6 +75,10 @@ class PasswordGuessingTest {
   }
 
   private static ProxyHarness proxy() {
+    return proxy(new JsonObject());
+  }
+
+  private static ProxyHarness proxy(JsonObject overrides) {
     return ProxyHarness.start(
         ProxyFixture.baseConfig(null, null)
             .put("credentialsFile", creds.toString())
@@ -92,128 +87,8 @@ class PasswordGuessingTest {
             .put("authFailureLimit", LIMIT)
             .put("authLockout", 1.0)
             .put("authLockoutMax", 300.0)
-            .put("authVerifyConcurrency", 1));
-  }
-
-  private static String basic(String user, String pw) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + pw).getBytes());
-  }
-
-  private static String credential(Guess g, int thread, int n) {
-    return switch (g) {
-      case WRONG_PASSWORD -> basic("alice", "guess-" + thread + "-" + n);
-      case UNKNOWN_USER -> basic("mallory", "guess-" + thread + "-" + n);
-      case MALFORMED_BASIC -> n % 2 == 0 ? "Basic %%not-base64%%" : "Basic bm8tY29sb24=";
-      case ROTATING_NAMES -> basic("user" + thread + "x" + n, "guess-" + n);
-    };
-  }
-
-  /** What the attack got, by status, and the Retry-After values of its 429s. */
-  static final class Tally {
-    final ConcurrentMap<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
-    final List<Long> retryAfter = Collections.synchronizedList(new ArrayList<>());
-    final AtomicInteger badLocked = new AtomicInteger();
-    long elapsedMs;
-
-    long count(int status) {
-      LongAdder a = byStatus.get(status);
-      return a == null ? 0 : a.sum();
-    }
-
-    long total() {
-      return byStatus.values().stream().mapToLong(LongAdder::sum).sum();
-    }
-
-    void record(String raw) {
-      int status = RawHttp.status(raw);
-      byStatus.computeIfAbsent(status, k -> new LongAdder()).increment();
-      if (status == 429) {
-        String after = header(raw, "retry-after");
-        if (after == null || !raw.contains("AUTH_LOCKED")) {
-          badLocked.incrementAndGet();
-        } else {
-          retryAfter.add(Long.parseLong(after));
-        }
-      }
-    }
-  }
-
-  private static String header(String raw, String name) {
-    for (String line : raw.split("\r\n")) {
-      if (line.toLowerCase(Locale.ROOT).startsWith(name + ":")) {
-        return line.substring(name.length() + 1).trim();
-      }
-    }
-    return null;
-  }
-
-  /** THREADS threads sending guesses for {@code ms} on kept-alive connections from 127.0.0.1. */
-  private static Tally attack(int port, Guess g, long ms) throws InterruptedException {
-    return attack(port, g, ms, ms, 0);
-  }
-
-  /**
-   * As {@link #attack(int, Guess, long)}, for at least {@code minMs} and then until {@code locked}
-   * 429s came back (at most {@code maxMs}): a check costs 67 ms on an idle core and many times that
-   * on a loaded machine, so reaching the limit may take seconds.
-   */
-  private static Tally attack(int port, Guess g, long minMs, long maxMs, int locked)
-      throws InterruptedException {
-    Tally tally = new Tally();
-    long start = System.nanoTime();
-    long minEnd = start + minMs * 1_000_000;
-    long maxEnd = start + maxMs * 1_000_000;
-    java.util.function.BooleanSupplier going =
-        () -> {
-          long now = System.nanoTime();
-          return now < minEnd || (now < maxEnd && tally.count(429) < locked);
-        };
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < THREADS; t++) {
-      int thread = t;
-      threads.add(
-          started(
-              () -> {
-                Socket s = null;
-                for (int n = 0; going.getAsBoolean(); n++) {
-                  try {
-                    if (s == null) {
-                      s = new Socket();
-                      s.connect(new InetSocketAddress("127.0.0.1", port));
-                      s.setSoTimeout(20_000);
-                    }
-                    String raw =
-                        RawHttp.exchange(
-                            s,
-                            "GET "
-                                + upstream.url("/echo/guess")
-                                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-Authorization: "
-                                + credential(g, thread, n)
-                                + "\r\n\r\n");
-                    tally.record(raw);
-                    if ("close".equalsIgnoreCase(header(raw, "connection"))) {
-                      s.close();
-                      s = null;
-                    }
-                  } catch (IOException e) {
-                    tally.byStatus.computeIfAbsent(-1, k -> new LongAdder()).increment();
-                    s = null;
-                  }
-                }
-                try {
-                  if (s != null) {
-                    s.close();
-                  }
-                } catch (IOException e) {
-                  // closing at the end: nothing to do
-                }
-              }));
-    }
-    for (Thread t : threads) {
-      t.join();
-    }
-    tally.elapsedMs = (System.nanoTime() - start) / 1_000_000;
-    return tally;
+            .put("authVerifyConcurrency", 1)
+            .mergeIn(overrides));
   }
 
   /** A valid client sending one request after another until {@code stop}; its latencies. */
@@ -235,18 +110,6 @@ class PasswordGuessingTest {
           }
         });
     return latencies;
-  }
-
-  private static Thread started(Runnable r) {
-    Thread t = new Thread(r);
-    t.start();
-    return t;
-  }
-
-  private static long percentile(List<Long> values, double p) {
-    List<Long> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
   }
 
   private static JsonObject auth(ProxyHarness proxy) {
@@ -271,7 +134,7 @@ class PasswordGuessingTest {
   @EnumSource(Guess.class)
   void guessesMeetLockoutsAndPasswordChecksStayFew(Guess g) throws Exception {
     try (ProxyHarness proxy = proxy()) {
-      Tally tally = attack(proxy.port(), g, ATTACK_MS, 60_000, 20);
+      Tally tally = attack(proxy.port(), upstream.url("/echo/guess"), g, ATTACK_MS, 60_000, 20);
       JsonObject auth = auth(proxy);
 
       assertEquals(0, tally.count(-1), "no connection failed: " + tally.byStatus);
@@ -318,7 +181,9 @@ class PasswordGuessingTest {
             started(
                 () -> {
                   try {
-                    Tally t = attack(proxy.port(), Guess.WRONG_PASSWORD, 8_000);
+                    Tally t =
+                        attack(
+                            proxy.port(), upstream.url("/echo/guess"), Guess.WRONG_PASSWORD, 8_000);
                     System.out.printf(
                         "guessing 8 s x %d threads: %d answered %s%n",
                         THREADS, t.total(), t.byStatus);
@@ -355,12 +220,98 @@ class PasswordGuessingTest {
                 + " (%s)%n",
             latencies.size(), p50, p99, checks, auth.encode());
         assertTrue(p50 < 100, "valid client p50 " + p50 + " ms");
-        assertTrue(p99 < 1_000, "valid client p99 " + p99 + " ms");
+        // The worst of some 60 requests, on two cores shared with other builds: a loose bound.
+        assertTrue(p99 < 2_000, "valid client p99 " + p99 + " ms");
         // + 2: alice's warm-up and bob's login.
         assertTrue(checks <= maxChecks(8_000) + 2, "PBKDF2 runs bounded: " + auth.encode());
       } finally {
         same.close();
         other.close();
+      }
+    }
+  }
+
+  @Test
+  void aReloadAppliesANewLimitToTheNextAttemptAndKeepsTheCounts(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path file = dir.resolve("proxy.json");
+    JsonObject config =
+        ProxyFixture.baseConfig(null, null)
+            .put("credentialsFile", creds.toString())
+            .put("authFailureLimit", 50)
+            .put("authLockout", 1.0);
+    Files.writeString(file, config.encodePrettily());
+    try (ProxyHarness proxy = ProxyHarness.fromFile(file);
+        Socket s = new Socket("127.0.0.1", proxy.port())) {
+      String malformed =
+          "GET "
+              + upstream.url("/echo/reload")
+              + " HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-Authorization: Basic %%%\r\n\r\n";
+      for (int i = 0; i < 5; i++) {
+        assertEquals(407, RawHttp.status(RawHttp.exchange(s, malformed)), "failure " + i);
+      }
+      Files.writeString(file, config.put("authFailureLimit", 3).encodePrettily());
+      Resp reload = proxy.client().local(HttpMethod.POST, "/admin/reload", null).await();
+      assertEquals(200, reload.status(), reload.body().toString());
+      assertTrue(
+          reload.json().getJsonArray("applied").contains("authFailureLimit"),
+          reload.json().encode());
+
+      // The sixth failure is three past the new limit: 1 s doubled three times.
+      assertEquals(407, RawHttp.status(RawHttp.exchange(s, malformed)));
+      String locked = RawHttp.exchange(s, malformed);
+      assertEquals(429, RawHttp.status(locked), locked);
+      assertTrue(locked.contains("AUTH_LOCKED"), locked);
+      long after = Long.parseLong(header(locked, "retry-after"));
+      assertTrue(after >= 7 && after <= 8, "Retry-After " + after);
+      assertEquals(0, auth(proxy).getLong("verifications"));
+    }
+  }
+
+  /**
+   * The numbers in the README: the same 8 s attack against the guard as configured above and
+   * against a node where it cannot bite (a limit no guesser reaches, 20 checks at once: what the
+   * Vert.x worker pool allowed before). Run with {@code -Dguessing.measure=true}.
+   */
+  @Test
+  @org.junit.jupiter.api.condition.EnabledIfSystemProperty(
+      named = "guessing.measure",
+      matches = "true")
+  void measuresAnEightSecondAttackWithAndWithoutTheGuard() throws Exception {
+    JsonObject off =
+        new JsonObject().put("authFailureLimit", 1_000_000).put("authVerifyConcurrency", 20);
+    // A cold JVM under load pays class loading and JIT in the first run: warm up first, then
+    // alternate, so neither side gets the cold start.
+    try (ProxyHarness warm = proxy()) {
+      attack(warm.port(), upstream.url("/echo/guess"), Guess.WRONG_PASSWORD, 3_000);
+    }
+    for (JsonObject overrides : List.of(off, new JsonObject(), off, new JsonObject())) {
+      try (ProxyHarness proxy = proxy(overrides)) {
+        ProxyClient same = new ProxyClient(clientVertx, proxy.port());
+        String alice = basic("alice", ALICE);
+        MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Proxy-Authorization", alice);
+        assertEquals(
+            200,
+            same.forward(HttpMethod.GET, upstream.url("/echo/warm"), h, null).await().status());
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
+        List<Long> latencies = validClient(same, alice, stop, statuses);
+        Tally t = attack(proxy.port(), upstream.url("/echo/guess"), Guess.WRONG_PASSWORD, 8_000);
+        stop.set(true);
+        Thread.sleep(200);
+        JsonObject auth = auth(proxy);
+        System.out.printf(
+            "MEASURE %s: %d guesses answered %s; PBKDF2 runs %d; valid client %d requests (%d not"
+                + " 200), p50 %d ms, p99 %d ms%n",
+            overrides.isEmpty() ? "guard on" : "guard off",
+            t.total(),
+            t.byStatus,
+            auth.getLong("verifications"),
+            latencies.size(),
+            statuses.stream().filter(x -> x != 200).count(),
+            percentile(latencies, 0.50),
+            percentile(latencies, 0.99));
+        same.close();
       }
     }
   }
