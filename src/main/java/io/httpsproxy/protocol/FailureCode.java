@@ -45,7 +45,8 @@ public enum FailureCode {
   AUTH_BUSY(
       503,
       Outcome.REJECTED,
-      "too many password checks at once on this node; retry later (authVerifyConcurrency)"),
+      "too many password checks at once on this node, or from this client address; retry later"
+          + " (authVerifyConcurrency)"),
   HEADER_TIMEOUT(408, Outcome.TIMEOUT, "request headers not received within headerTimeout"),
   BODY_TIMEOUT(408, Outcome.TIMEOUT, "request body not received within bodyTimeout"),
   URI_TOO_LONG(414, Outcome.ERROR, "request line exceeds maxInitialLineLength"),
