@@ -125,7 +125,8 @@ public final class ProxyNode {
                     .put("readiness", readiness.toJson())
                     .put("config", configJson(settings.get()))
                     .put("engines", engines.toJson())
-                    .put("memory", memory.toJson()),
+                    .put("memory", memory.toJson())
+                    .put("auth", settings.get().authGuard().toJson()),
             nodes.selfId(),
             nodes::nodes);
     readiness
@@ -133,6 +134,7 @@ public final class ProxyNode {
         .add(() -> draining.get() ? "draining" : null);
     ProxyMeters.bind(registry, stats, settings::config, readiness);
     ProxyMeters.bindMemory(registry, memory);
+    ProxyMeters.bindAuth(registry, settings.get().authGuard());
   }
 
   /** A node whose reload re-reads nothing: for callers that hold only a config record. */

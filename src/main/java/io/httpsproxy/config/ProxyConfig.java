@@ -65,6 +65,7 @@ public record ProxyConfig(
     double memoryCritical,
     int socketBufferBytes,
     HeaderRules headers,
+    AuthGuardConfig authGuard,
     AdminListener admin,
     ClusterConfig cluster,
     ResolverConfig resolver) {
@@ -287,6 +288,7 @@ public record ProxyConfig(
         number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
         integer(j, "socketBufferBytes", DEFAULT_SOCKET_BUFFER_BYTES),
         HeaderRules.fromJson(j),
+        AuthGuardConfig.fromJson(j),
         AdminListener.fromJson(j),
         ClusterConfig.fromJson(j),
         ResolverConfig.fromJson(j));
@@ -336,6 +338,7 @@ public record ProxyConfig(
             .put("memoryCritical", memoryCritical)
             .put("socketBufferBytes", socketBufferBytes);
     headers.putInto(json);
+    authGuard.putInto(json);
     admin.putInto(json);
     cluster.putInto(json);
     resolver.putInto(json);

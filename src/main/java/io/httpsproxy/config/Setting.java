@@ -79,6 +79,17 @@ public enum Setting {
       "users and API tokens (see 'user add'); empty = no authentication"),
   RATE_LIMIT("rateLimit", Kind.INT, "requests per second per user or client address; 0 = off"),
   RATE_BURST("rateBurst", Kind.INT, "requests a client may send at once; 0 = rateLimit"),
+  AUTH_FAILURE_LIMIT(
+      "authFailureLimit",
+      Kind.INT,
+      "failed logins per client address or user name before a lockout (429)"),
+  AUTH_LOCKOUT(
+      "authLockout", Kind.SECONDS, "first lockout, seconds; doubles with each further failure"),
+  AUTH_LOCKOUT_MAX("authLockoutMax", Kind.SECONDS, "longest lockout, seconds"),
+  AUTH_VERIFY_CONCURRENCY(
+      "authVerifyConcurrency",
+      Kind.INT,
+      "password checks (PBKDF2) running at once on this node; 0 = half the cores"),
   HEADER_TIMEOUT(
       "headerTimeout", Kind.SECONDS, "longest wait for a request's headers, seconds (then 408)"),
   ACCESS_LOG("accessLog", Kind.STRING, "access log: stdout, off, or a file path"),
@@ -145,6 +156,10 @@ public enum Setting {
               CREDENTIALS_FILE,
               RATE_LIMIT,
               RATE_BURST,
+              AUTH_FAILURE_LIMIT,
+              AUTH_LOCKOUT,
+              AUTH_LOCKOUT_MAX,
+              AUTH_VERIFY_CONCURRENCY,
               HEADER_TIMEOUT,
               LOG_LEVEL,
               SHUTDOWN_DELAY,

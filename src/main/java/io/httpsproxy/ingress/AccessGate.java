@@ -1,20 +1,22 @@
 package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.RateLimiter;
+import io.httpsproxy.config.AuthGuardConfig;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.reload.LiveSettings;
 import io.httpsproxy.reload.NodeSettings;
+import io.httpsproxy.security.AuthGuard;
 import io.httpsproxy.security.Authenticator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.Optional;
 
 /**
- * Who is calling, and may they: authentication (when a credentials file is configured), then the
- * per-client rate limit. Runs once per request in {@link IngressVerticle} after the client ACL and
- * before dispatch, so CONNECT, forward and API requests pass the same gate.
+ * Who is calling, and may they: authentication (when a credentials file is configured; failed
+ * logins are counted and locked out by the node's {@link AuthGuard}), then the per-client rate
+ * limit. Runs once per request in {@link IngressVerticle} after the client ACL and before dispatch,
+ * so CONNECT, forward and API requests pass the same gate.
  *
  * <ul>
  *   <li>Proxy requests (CONNECT, absolute form): {@code Proxy-Authorization: Basic}, else 407.
@@ -44,7 +46,7 @@ final class AccessGate {
     this.settings = settings;
   }
 
-  /** The caller, or a failed future with the answer to give (401, 407, 429). */
+  /** The caller, or a failed future with the answer to give (401, 407, 429, 503 AUTH_BUSY). */
   Future<Caller> admit(HttpServerRequest req, Kind kind, String address) {
     NodeSettings now = settings.get();
     Authenticator auth = now.auth();
@@ -54,7 +56,8 @@ final class AccessGate {
             && (kind == Kind.PROXY
                 || kind == Kind.API
                 || (kind == Kind.ADMIN_PROTECTED && !isLoopback(address)));
-    Future<String> user = needsAuth ? authenticate(auth, req, kind) : Future.succeededFuture(null);
+    Future<String> user =
+        needsAuth ? authenticate(now, req, kind, address) : Future.succeededFuture(null);
     if (limiter == null || kind == Kind.ADMIN_OPEN || kind == Kind.ADMIN_PROTECTED) {
       return user.map(u -> new Caller(u, address));
     }
@@ -68,35 +71,28 @@ final class AccessGate {
         });
   }
 
-  private Future<String> authenticate(Authenticator auth, HttpServerRequest req, Kind kind) {
+  private Future<String> authenticate(
+      NodeSettings now, HttpServerRequest req, Kind kind, String address) {
     boolean proxy = kind == Kind.PROXY;
     FailureCode refused = proxy ? FailureCode.PROXY_AUTH_REQUIRED : FailureCode.AUTH_REQUIRED;
     String header = req.getHeader(proxy ? "Proxy-Authorization" : "Authorization");
     if (header == null) {
+      // The first leg of the Basic handshake, not a guess: no strike.
       return Future.failedFuture(new ProxyException(refused));
     }
     String value = header.trim();
+    AuthGuard guard = now.authGuard();
+    AuthGuardConfig rules = now.config().authGuard();
     if (!proxy && startsWithIgnoreCase(value, "Bearer ")) {
-      return result(auth.verifyBearer(value.substring(7).trim()), refused);
+      return guard.bearer(rules, now.auth(), value.substring(7).trim(), address, refused);
     }
     if (!startsWithIgnoreCase(value, "Basic ")) {
       return Future.failedFuture(new ProxyException(refused, "unsupported authorization scheme"));
     }
-    String basic = value.substring(6);
-    Optional<Optional<String>> cached = auth.cachedBasic(basic);
-    if (cached.isPresent()) {
-      return result(cached.get(), refused);
-    }
-    // PBKDF2 takes hundreds of ms: on a worker thread, never on the event loop. Unordered, so
-    // checks of different clients run in parallel up to the worker pool's size.
-    return vertx
-        .executeBlocking(() -> auth.verifyBasic(basic), false)
-        .compose(u -> result(u, refused));
-  }
-
-  private static Future<String> result(Optional<String> user, FailureCode refused) {
-    return user.map(Future::succeededFuture)
-        .orElseGet(() -> Future.failedFuture(new ProxyException(refused, "invalid credentials")));
+    // PBKDF2 runs on the guard's own threads, never on the event loop, at most
+    // authVerifyConcurrency at once.
+    return guard.basic(
+        vertx.getOrCreateContext(), rules, now.auth(), value.substring(6), address, refused);
   }
 
   private static boolean startsWithIgnoreCase(String s, String prefix) {

@@ -70,7 +70,7 @@ public final class ErrorResponder {
       resp.putHeader(REQUEST_ID_HEADER, RequestIds.next());
     }
     if (code.retryable()) {
-      resp.putHeader("Retry-After", "1");
+      resp.putHeader("Retry-After", String.valueOf(Math.max(1, e.retryAfterSeconds())));
     }
     String challenge = challenge(code);
     if (challenge != null) {

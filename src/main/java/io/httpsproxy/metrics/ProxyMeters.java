@@ -4,6 +4,7 @@ import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Outcome;
+import io.httpsproxy.security.AuthGuard;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,6 +49,12 @@ public final class ProxyMeters {
   public static final String MEMORY = "proxy.memory.bytes";
   public static final String MEMORY_LEVEL = "proxy.memory.level";
   public static final String MEMORY_SHED = "proxy.memory.shed";
+  public static final String AUTH_FAILURES = "proxy.auth.failures";
+  public static final String AUTH_LOCKOUTS = "proxy.auth.lockouts";
+  public static final String AUTH_LOCKED = "proxy.auth.locked";
+  public static final String AUTH_BUSY = "proxy.auth.busy";
+  public static final String AUTH_VERIFICATIONS = "proxy.auth.verifications";
+  public static final String AUTH_VERIFYING = "proxy.auth.verifying";
 
   /**
    * Histogram buckets of the three timers, in ms: fixed so that nodes aggregate, a queue wait of 0
@@ -180,6 +187,46 @@ public final class ProxyMeters {
           .tag("level", level.name().toLowerCase(Locale.ROOT))
           .register(registry);
     }
+  }
+
+  /** The password-guessing guard: failures, lockouts, refusals, and the PBKDF2 work done. */
+  public static void bindAuth(MeterRegistry registry, AuthGuard guard) {
+    counter(
+        registry,
+        AUTH_FAILURES,
+        "failed logins counted against addresses and names",
+        guard,
+        AuthGuard::failures);
+    counter(
+        registry,
+        AUTH_LOCKOUTS,
+        "failed logins that started or lengthened a lockout",
+        guard,
+        AuthGuard::lockouts);
+    counter(
+        registry, AUTH_LOCKED, "requests refused 429 AUTH_LOCKED", guard, AuthGuard::lockedAnswers);
+    counter(registry, AUTH_BUSY, "requests refused 503 AUTH_BUSY", guard, AuthGuard::busy);
+    counter(
+        registry,
+        AUTH_VERIFICATIONS,
+        "password checks (PBKDF2) run",
+        guard,
+        AuthGuard::verifications);
+    gauge(
+        registry,
+        AUTH_VERIFYING,
+        "password checks (PBKDF2) running now",
+        guard,
+        AuthGuard::verifying);
+  }
+
+  private static <T> void counter(
+      MeterRegistry registry,
+      String name,
+      String description,
+      T obj,
+      java.util.function.ToDoubleFunction<T> f) {
+    FunctionCounter.builder(name, obj, f).description(description).register(registry);
   }
 
   private static void bindTunnels(MeterRegistry registry, ProxyStats stats) {

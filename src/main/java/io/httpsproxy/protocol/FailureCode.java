@@ -42,6 +42,16 @@ public enum FailureCode {
   PROXY_AUTH_REQUIRED(407, Outcome.ERROR, "proxy authentication required (Proxy-Authorization)"),
   AUTH_REQUIRED(401, Outcome.ERROR, "authentication required (Authorization: Basic or Bearer)"),
   RATE_LIMITED(429, Outcome.REJECTED, "too many requests from this client (rateLimit)"),
+  AUTH_LOCKED(
+      429,
+      Outcome.REJECTED,
+      "too many failed logins from this client; retry after the lockout (authFailureLimit,"
+          + " authLockout)"),
+  AUTH_BUSY(
+      503,
+      Outcome.REJECTED,
+      "too many password checks at once on this node, or from this client address; retry later"
+          + " (authVerifyConcurrency)"),
   HEADER_TIMEOUT(408, Outcome.TIMEOUT, "request headers not received within headerTimeout"),
   BODY_TIMEOUT(408, Outcome.TIMEOUT, "request body not received within bodyTimeout"),
   URI_TOO_LONG(414, Outcome.ERROR, "request line exceeds maxInitialLineLength"),
@@ -87,6 +97,8 @@ public enum FailureCode {
         || this == SHUTTING_DOWN
         || this == NO_WORKERS
         || this == MEMORY_PRESSURE
-        || this == RATE_LIMITED;
+        || this == RATE_LIMITED
+        || this == AUTH_LOCKED
+        || this == AUTH_BUSY;
   }
 }

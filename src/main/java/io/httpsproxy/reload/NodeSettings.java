@@ -4,6 +4,7 @@ import io.httpsproxy.admission.RateLimiter;
 import io.httpsproxy.config.CredentialsFile;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.config.Setting;
+import io.httpsproxy.security.AuthGuard;
 import io.httpsproxy.security.Authenticator;
 import io.httpsproxy.security.ClientAcl;
 import io.httpsproxy.security.DestinationPolicy;
@@ -28,6 +29,8 @@ import java.util.function.BiFunction;
  * @param auth null when no credentials file is configured
  * @param rateLimiter null when rateLimit is 0
  * @param credentialsDigest SHA-256 of the credentials file as read; empty without one
+ * @param authGuard the node's failed-login book and password-check pool: one per node, the same
+ *     object in every version (it reads its settings from {@code config} per request)
  */
 public record NodeSettings(
     ProxyConfig config,
@@ -37,7 +40,8 @@ public record NodeSettings(
     ClientAcl clients,
     Authenticator auth,
     RateLimiter rateLimiter,
-    String credentialsDigest) {
+    String credentialsDigest,
+    AuthGuard authGuard) {
 
   /** Makes a destination policy from the allow and deny lists; the rest of it is fixed per node. */
   public interface PolicyFactory
@@ -86,7 +90,8 @@ public record NodeSettings(
         ClientAcl.of(config.allowClients()),
         auth,
         limiter,
-        credentials);
+        credentials,
+        previous != null ? previous.authGuard : new AuthGuard());
   }
 
   /** True when the credentials file's content differs from the one these settings were built on. */

@@ -65,6 +65,10 @@ class ProxyConfigTest {
         .put("socketBufferBytes", 65536)
         .put("maxHeaderCount", 50)
         .put("forwardedHeaders", "append")
+        .put("authFailureLimit", 5)
+        .put("authLockout", 0.5)
+        .put("authLockoutMax", 60.0)
+        .put("authVerifyConcurrency", 3)
         .put("adminPort", 9901)
         .put("adminHost", "127.0.0.3")
         .put("adminOnProxyPort", false)
@@ -116,6 +120,40 @@ class ProxyConfigTest {
             ConfigException.class,
             () -> ProxyConfig.fromJson(new JsonObject().put("tlsEngine", "gnutls")));
     assertEquals("tlsEngine: 'gnutls' (expected: one of openssl, jdk)", e.getMessage());
+  }
+
+  @Test
+  void authGuardSettingsHaveTheirDefaultsAndAreChecked() {
+    AuthGuardConfig d = ProxyConfig.defaults().authGuard();
+    assertEquals(10, d.failureLimit());
+    assertEquals(Duration.ofSeconds(1), d.lockout());
+    assertEquals(Duration.ofSeconds(300), d.lockoutMax());
+    assertEquals(
+        Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+        d.effectiveVerifyConcurrency());
+    assertEquals(
+        4,
+        ProxyConfig.fromJson(new JsonObject().put("authVerifyConcurrency", 4))
+            .authGuard()
+            .effectiveVerifyConcurrency());
+    ConfigException limit =
+        assertThrows(
+            ConfigException.class,
+            () -> ProxyConfig.fromJson(new JsonObject().put("authFailureLimit", 0)));
+    assertEquals("authFailureLimit: 0 (expected: >= 1 and <= 1000000)", limit.getMessage());
+    ConfigException max =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ProxyConfig.fromJson(
+                    new JsonObject().put("authLockout", 10.0).put("authLockoutMax", 5.0)));
+    assertEquals("authLockoutMax: 5.0 (expected: >= authLockout (10.0 seconds))", max.getMessage());
+    assertThrows(
+        ConfigException.class,
+        () -> ProxyConfig.fromJson(new JsonObject().put("authLockout", 0.0)));
+    assertThrows(
+        ConfigException.class,
+        () -> ProxyConfig.fromJson(new JsonObject().put("authVerifyConcurrency", -1)));
   }
 
   @Test

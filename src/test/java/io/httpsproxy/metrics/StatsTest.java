@@ -40,7 +40,7 @@ class StatsTest {
               ProxyFixture.baseConfig(ca, null)
                   .put("workers", 1)
                   .put("queueSize", 1)
-                  .put("requestTimeout", 2.0)
+                  .put("requestTimeout", 5.0) // a first TLS call on a loaded machine takes seconds
                   .put("statsInterval", 0.2));
       ProxyClient client = new ProxyClient(clientVertx, proxy.port());
       try {
