@@ -1,6 +1,7 @@
 package io.httpsproxy.egress;
 
 import io.httpsproxy.admission.Admission;
+import io.httpsproxy.cluster.NodeFence;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.Addresses;
@@ -49,6 +50,7 @@ public final class EgressWorker {
   private final Engines engines;
   private final String node;
   private final String selfId;
+  private final NodeFence fence;
 
   // confined to this loop
   private HttpClient client;
@@ -70,7 +72,8 @@ public final class EgressWorker {
       ProxyStats stats,
       Engines engines,
       String node,
-      String selfId) {
+      String selfId,
+      NodeFence fence) {
     this.vertx = vertx;
     this.context = context;
     this.loop = loop;
@@ -81,6 +84,7 @@ public final class EgressWorker {
     this.engines = engines;
     this.node = node;
     this.selfId = selfId;
+    this.fence = fence;
   }
 
   /** Called on this loop's context: the consumers and the client belong to it. */
@@ -96,10 +100,17 @@ public final class EgressWorker {
             .eventBus()
             .consumer(
                 Addresses.egress(selfId),
-                m ->
-                    admit(
-                        m.body(),
-                        new RemoteDownstream(m, router, context, window(settings.config()))));
+                m -> {
+                  RemoteDownstream down =
+                      new RemoteDownstream(m, router, context, window(settings.config()));
+                  if (fence.fenced()) {
+                    // Read after a freeze: its sender may have answered or re-sent it already.
+                    fence.countFencedRemote();
+                    down.fail(ProxyReply.failed(FailureCode.NODE_FENCED, null, 0, 0, node));
+                    return;
+                  }
+                  admit(m.body(), down);
+                });
     return Future.all(local.completion(), remote.completion()).mapEmpty();
   }
 

@@ -131,7 +131,8 @@ public final class IngressVerticle extends VerticleBase {
             stats,
             parts.engines(),
             parts.nodeId(),
-            parts.nodes().selfId());
+            parts.nodes().selfId(),
+            parts.nodes().fence());
     EgressClient egress =
         new EgressClient(
             vertx, context, live, stats, parts.nodes(), parts.router(), worker.localAddress());
