@@ -94,7 +94,8 @@ public final class EgressWorker {
     local =
         vertx
             .eventBus()
-            .localConsumer(localAddress(), m -> admit(m.body().request(), m.body().downstream()));
+            .localConsumer(
+                localAddress(), m -> admit(m.body().request(), m.body().downstream(), false));
     remote =
         vertx
             .eventBus()
@@ -109,7 +110,7 @@ public final class EgressWorker {
                     down.fail(ProxyReply.failed(FailureCode.NODE_FENCED, null, 0, 0, node));
                     return;
                   }
-                  admit(m.body(), down);
+                  admit(m.body(), down, true);
                 });
     return Future.all(local.completion(), remote.completion()).mapEmpty();
   }
@@ -132,7 +133,7 @@ public final class EgressWorker {
                 1024, config.streamWindowBytes() / io.httpsproxy.protocol.StreamChannel.CHUNK));
   }
 
-  private void admit(ProxyRequest req, Downstream down) {
+  private void admit(ProxyRequest req, Downstream down, boolean remote) {
     admission.offer(
         new Admission.Ticket() {
           @Override
@@ -152,6 +153,24 @@ public final class EgressWorker {
 
           @Override
           public void start(Admission.Permit permit, long queueMs) {
+            long holdMs = fence.holdMs();
+            if (holdMs > 0 && remote) {
+              // Queued before a freeze: its sender has answered or re-sent it since.
+              permit.release();
+              fence.countFencedRemote();
+              down.fail(ProxyReply.failed(FailureCode.NODE_FENCED, null, queueMs, 0, node));
+              return;
+            }
+            if (holdMs > 0) {
+              // Queued before a freeze: its client's close may not be read yet.
+              fence.countHeldLocal();
+              vertx.setTimer(holdMs, id -> run(permit, queueMs));
+              return;
+            }
+            run(permit, queueMs);
+          }
+
+          private void run(Admission.Permit permit, long queueMs) {
             stats.recordQueueWait(queueMs);
             new UpstreamExchange(
                     vertx,

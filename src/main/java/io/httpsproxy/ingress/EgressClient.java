@@ -168,6 +168,9 @@ final class EgressClient {
     private boolean headSeen;
     private boolean done;
 
+    /** The last NODE_FENCED answer: the client's if no other node is left to try. */
+    private ProxyReply fencedAnswer;
+
     Attempt(ProxyRequest req, Downstream down, int window, DeliveryOptions delivery) {
       this.req = req;
       this.down = down;
@@ -190,7 +193,10 @@ final class EgressClient {
     void go() {
       String node = nodes.pick(tried);
       if (node == null) {
-        finish(ProxyReply.failed(FailureCode.NO_WORKERS, null, 0, 0, null));
+        finish(
+            fencedAnswer != null
+                ? fencedAnswer
+                : ProxyReply.failed(FailureCode.NO_WORKERS, null, 0, 0, null));
         return;
       }
       tried.add(node);
@@ -253,6 +259,7 @@ final class EgressClient {
       if (ar.succeeded()) {
         ProxyReply head = ar.result().body();
         if (head.failure() == FailureCode.NODE_FENCED) {
+          fencedAnswer = head;
           ch.close();
           go(); // that node ran nothing (it had been frozen): any method may go elsewhere
         } else if (head.isFailure()) {
