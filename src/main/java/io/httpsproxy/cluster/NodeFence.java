@@ -93,6 +93,16 @@ public final class NodeFence {
     return holdMs() > 0;
   }
 
+  /**
+   * True when a request another node accepted at {@code acceptedAtMs} (its wall clock) must be
+   * refused NODE_FENCED: in the window, or accepted before this node's last wake however late it is
+   * read (after a freeze the event loops may take longer than the window to get to it, and its
+   * sender has answered or re-sent it since). Nodes' clocks are assumed within a few ms (NTP).
+   */
+  public boolean refusesRemote(long acceptedAtMs) {
+    return fenced() || acceptedAtMs < lastWakeAtMs;
+  }
+
   /** How long a request of this node's own clients must still wait; 0 when not fenced. */
   public long holdMs() {
     long now = nanos.getAsLong();

@@ -104,7 +104,7 @@ public final class EgressWorker {
                 m -> {
                   RemoteDownstream down =
                       new RemoteDownstream(m, router, context, window(settings.config()));
-                  if (fence.fenced()) {
+                  if (fence.refusesRemote(m.body().acceptedAtMs())) {
                     // Read after a freeze: its sender may have answered or re-sent it already.
                     fence.countFencedRemote();
                     down.fail(ProxyReply.failed(FailureCode.NODE_FENCED, null, 0, 0, node));
@@ -153,14 +153,14 @@ public final class EgressWorker {
 
           @Override
           public void start(Admission.Permit permit, long queueMs) {
-            long holdMs = fence.holdMs();
-            if (holdMs > 0 && remote) {
+            if (remote && fence.refusesRemote(req.acceptedAtMs())) {
               // Queued before a freeze: its sender has answered or re-sent it since.
               permit.release();
               fence.countFencedRemote();
               down.fail(ProxyReply.failed(FailureCode.NODE_FENCED, null, queueMs, 0, node));
               return;
             }
+            long holdMs = fence.holdMs();
             if (holdMs > 0) {
               // Queued before a freeze: its client's close may not be read yet.
               fence.countHeldLocal();

@@ -63,6 +63,21 @@ class NodeFenceTest {
   }
 
   @Test
+  void aRemoteRequestAcceptedBeforeTheWakeIsRefusedEvenAfterTheWindow() {
+    long before = System.currentTimeMillis() - 10_000;
+    assertFalse(fence.refusesRemote(before));
+    advanceMs(20_000);
+    fence.tick();
+    for (int i = 0; i < 50; i++) {
+      advanceMs(100);
+      fence.tick();
+    }
+    assertFalse(fence.fenced());
+    assertTrue(fence.refusesRemote(before));
+    assertFalse(fence.refusesRemote(System.currentTimeMillis() + 1));
+  }
+
+  @Test
   void aFenceThatWasNeverStartedNeverFences() {
     advanceMs(60_000);
     assertFalse(fence.fenced());
