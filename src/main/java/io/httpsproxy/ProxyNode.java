@@ -6,6 +6,7 @@ import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.cluster.ClusterSetup;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
+import io.httpsproxy.cluster.NodeFence;
 import io.httpsproxy.config.ConfigSource;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.DnsNegativeCache;
@@ -126,7 +127,8 @@ public final class ProxyNode {
                     .put("config", configJson(settings.get()))
                     .put("engines", engines.toJson())
                     .put("memory", memory.toJson())
-                    .put("auth", settings.get().authGuard().toJson()),
+                    .put("auth", settings.get().authGuard().toJson())
+                    .put("fence", nodes.fence().toJson()),
             nodes.selfId(),
             nodes::nodes);
     readiness
@@ -166,9 +168,11 @@ public final class ProxyNode {
     PrometheusMeterRegistry registry = ProxyMeters.newRegistry(nodeId);
     VertxBuilder builder =
         Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
+    // Single nodes too: a frozen node's clients may have left while it was stopped.
+    NodeFence fence = NodeFence.create().start();
     if (!config.cluster().enabled()) {
       return deployOn(
-          builder.build(), config, source, nodeId, registry, NodeDirectory.single(uuid));
+          builder.build(), config, source, nodeId, registry, NodeDirectory.single(uuid, fence));
     }
     HazelcastClusterManager manager = ClusterSetup.clusterManager(config.cluster());
     options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
@@ -179,6 +183,7 @@ public final class ProxyNode {
         .onComplete(
             ar -> {
               if (ar.failed()) {
+                fence.stop();
                 started.fail(ar.cause());
                 return;
               }
@@ -188,7 +193,7 @@ public final class ProxyNode {
                       source,
                       nodeId,
                       registry,
-                      NodeDirectory.clustered(manager))
+                      NodeDirectory.clustered(manager, fence))
                   .onComplete(started);
             });
     return started.future();
@@ -212,6 +217,7 @@ public final class ProxyNode {
                 node.deployed.set(true);
                 started.complete(node);
               } else {
+                nodes.fence().stop();
                 started.fail(ar.cause());
                 vertx.close();
               }
@@ -333,6 +339,7 @@ public final class ProxyNode {
                 ar -> {
                   admission.close();
                   memory.close();
+                  nodes.fence().stop();
                   return vertx.close();
                 });
     return stopping;

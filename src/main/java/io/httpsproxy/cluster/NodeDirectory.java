@@ -3,6 +3,7 @@ package io.httpsproxy.cluster;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.LifecycleEvent;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,24 +34,41 @@ public final class NodeDirectory {
   private static final Logger LOG = LoggerFactory.getLogger("https-proxy.cluster");
 
   private final String selfId;
+  private final NodeFence fence;
   private final CopyOnWriteArrayList<String> live = new CopyOnWriteArrayList<>();
   private final List<Consumer<String>> removalListeners = new CopyOnWriteArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
 
-  private NodeDirectory(String selfId, List<String> nodes) {
+  private NodeDirectory(String selfId, List<String> nodes, NodeFence fence) {
     this.selfId = selfId;
+    this.fence = fence;
     this.live.addAll(nodes);
   }
 
   /** A node alone: it serves everything itself. */
-  public static NodeDirectory single(String selfId) {
-    return new NodeDirectory(selfId, List.of(selfId));
+  public static NodeDirectory single(String selfId, NodeFence fence) {
+    return new NodeDirectory(selfId, List.of(selfId), fence);
   }
 
-  /** The members of a Hazelcast cluster, kept current by its membership events. */
-  public static NodeDirectory clustered(HazelcastClusterManager manager) {
-    NodeDirectory d = new NodeDirectory(manager.getNodeId(), manager.getNodes());
-    var cluster = manager.getHazelcastInstance().getCluster();
+  /**
+   * The members of a Hazelcast cluster, kept current by its membership events, and rebuilt from the
+   * member list after a split-brain merge (a healed partition, or a frozen node coming back), in
+   * case the merged side saw no event for a member. The event-bus consumers need nothing from here:
+   * vertx-hazelcast 5.0.7 publishes a node's own subscriptions again whenever a member is removed,
+   * and the merged side's entries join the cluster's (PartitionIT checks that every node is sent
+   * work by every other after a merge).
+   */
+  public static NodeDirectory clustered(HazelcastClusterManager manager, NodeFence fence) {
+    NodeDirectory d = new NodeDirectory(manager.getNodeId(), manager.getNodes(), fence);
+    var hz = manager.getHazelcastInstance();
+    var cluster = hz.getCluster();
+    hz.getLifecycleService().addLifecycleListener(e -> d.lifecycle(manager, e));
+    fence.onWake(
+        () ->
+            LOG.warn(
+                "woken from a freeze: Hazelcast sees {} members, the directory {}",
+                cluster.getMembers().size(),
+                d.live.size()));
     LOG.info("cluster joined: {} members, this node {}", cluster.getMembers().size(), d.selfId);
     cluster.addMembershipListener(
         new MembershipListener() {
@@ -85,12 +103,40 @@ public final class NodeDirectory {
     return d;
   }
 
+  private void lifecycle(HazelcastClusterManager manager, LifecycleEvent e) {
+    switch (e.getState()) {
+      case MERGING -> LOG.warn("cluster split-brain merge: this side joins the larger cluster");
+      case MERGED -> {
+        resync(manager.getNodes());
+        LOG.info("cluster merged: {} members {}", live.size(), live);
+      }
+      case MERGE_FAILED -> LOG.warn("cluster split-brain merge failed: this side stays apart");
+      default -> {}
+    }
+  }
+
+  /** Makes the list exactly {@code nodes}; those no longer there are reported as removed. */
+  void resync(List<String> nodes) {
+    for (String id : nodes) {
+      live.addIfAbsent(id);
+    }
+    for (String id : List.copyOf(live)) {
+      if (!nodes.contains(id) && !id.equals(selfId)) {
+        removed(id);
+      }
+    }
+  }
+
   private static String vertxId(Member m) {
     return m.getAttribute(VERTX_NODE_ID);
   }
 
   public String selfId() {
     return selfId;
+  }
+
+  public NodeFence fence() {
+    return fence;
   }
 
   public List<String> nodes() {

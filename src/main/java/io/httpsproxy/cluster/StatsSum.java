@@ -10,7 +10,7 @@ import java.util.Set;
  */
 final class StatsSum {
   private static final Set<String> NOT_ADDED =
-      Set.of("uptimeSeconds", "limits", "readiness", "config", "engines");
+      Set.of("uptimeSeconds", "limits", "readiness", "config", "engines", "fence");
 
   private StatsSum() {}
 

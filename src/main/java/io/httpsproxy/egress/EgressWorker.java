@@ -1,6 +1,7 @@
 package io.httpsproxy.egress;
 
 import io.httpsproxy.admission.Admission;
+import io.httpsproxy.cluster.NodeFence;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.protocol.Addresses;
@@ -49,6 +50,7 @@ public final class EgressWorker {
   private final UpstreamDns dns;
   private final String node;
   private final String selfId;
+  private final NodeFence fence;
 
   // confined to this loop
   private HttpClient client;
@@ -72,7 +74,8 @@ public final class EgressWorker {
       Engines engines,
       UpstreamDns dns,
       String node,
-      String selfId) {
+      String selfId,
+      NodeFence fence) {
     this.vertx = vertx;
     this.context = context;
     this.loop = loop;
@@ -84,6 +87,7 @@ public final class EgressWorker {
     this.dns = dns;
     this.node = node;
     this.selfId = selfId;
+    this.fence = fence;
   }
 
   /** Called on this loop's context: the consumers and the client belong to it. */
@@ -99,16 +103,24 @@ public final class EgressWorker {
     local =
         vertx
             .eventBus()
-            .localConsumer(localAddress(), m -> admit(m.body().request(), m.body().downstream()));
+            .localConsumer(
+                localAddress(), m -> admit(m.body().request(), m.body().downstream(), false));
     remote =
         vertx
             .eventBus()
             .consumer(
                 Addresses.egress(selfId),
-                m ->
-                    admit(
-                        m.body(),
-                        new RemoteDownstream(m, router, context, window(settings.config()))));
+                m -> {
+                  RemoteDownstream down =
+                      new RemoteDownstream(m, router, context, window(settings.config()));
+                  if (fence.refusesRemote(m.body().acceptedAtMs())) {
+                    // Read after a freeze: its sender may have answered or re-sent it already.
+                    fence.countFencedRemote();
+                    down.fail(ProxyReply.failed(FailureCode.NODE_FENCED, null, 0, 0, node));
+                    return;
+                  }
+                  admit(m.body(), down, true);
+                });
     return Future.all(local.completion(), remote.completion()).mapEmpty();
   }
 
@@ -130,7 +142,7 @@ public final class EgressWorker {
                 1024, config.streamWindowBytes() / io.httpsproxy.protocol.StreamChannel.CHUNK));
   }
 
-  private void admit(ProxyRequest req, Downstream down) {
+  private void admit(ProxyRequest req, Downstream down, boolean remote) {
     if (down.gone()) {
       // Its client left on the way here: nothing is queued or started for it.
       stats.abandoned();
@@ -156,6 +168,24 @@ public final class EgressWorker {
 
           @Override
           public void start(Admission.Permit permit, long queueMs) {
+            if (remote && fence.refusesRemote(req.acceptedAtMs())) {
+              // Queued before a freeze: its sender has answered or re-sent it since.
+              permit.release();
+              fence.countFencedRemote();
+              down.fail(ProxyReply.failed(FailureCode.NODE_FENCED, null, queueMs, 0, node));
+              return;
+            }
+            long holdMs = fence.holdMs();
+            if (holdMs > 0) {
+              // Queued before a freeze: its client's close may not be read yet.
+              fence.countHeldLocal();
+              vertx.setTimer(holdMs, id -> run(permit, queueMs));
+              return;
+            }
+            run(permit, queueMs);
+          }
+
+          private void run(Admission.Permit permit, long queueMs) {
             stats.recordQueueWait(queueMs);
             new UpstreamExchange(
                     vertx,

@@ -47,6 +47,10 @@ import java.util.function.Supplier;
  *       9.2.2) whose queue deadline has not passed and whose body was not yet sent is sent to
  *       another node; any other gets 502 NODE_LOST at once, so a POST never runs twice. After the
  *       head, the client's answer is cut off (its connection closed), never ended as complete.
+ *   <li>The node answers NODE_FENCED (it had just woken from a freeze, see {@link
+ *       io.httpsproxy.cluster.NodeFence}): it ran nothing, so any method goes to another node.
+ *   <li>This node itself just woke from a freeze: the request waits out the fence window first, so
+ *       that a client that left during the freeze is seen gone and its request never starts.
  *   <li>The send timeout is only a safety net: a worker always answers by the queue deadline plus
  *       the request timeout.
  * </ul>
@@ -125,7 +129,15 @@ final class EgressClient {
             null,
             0);
     stats.awaitingReply().incrementAndGet();
-    new Attempt(req, new Answered(down), EgressWorker.window(config), delivery).go();
+    Attempt attempt = new Attempt(req, new Answered(down), EgressWorker.window(config), delivery);
+    long holdMs = nodes.fence().holdMs();
+    if (holdMs > 0) {
+      // Just woken from a freeze: the closes the kernel buffered meanwhile are read first.
+      nodes.fence().countHeldLocal();
+      vertx.setTimer(holdMs, id -> attempt.afterHold());
+      return;
+    }
+    attempt.go();
   }
 
   /**
@@ -156,6 +168,9 @@ final class EgressClient {
     private boolean headSeen;
     private boolean done;
 
+    /** The last NODE_FENCED answer: the client's if no other node is left to try. */
+    private ProxyReply fencedAnswer;
+
     Attempt(ProxyRequest req, Downstream down, int window, DeliveryOptions delivery) {
       this.req = req;
       this.down = down;
@@ -163,10 +178,25 @@ final class EgressClient {
       this.delivery = delivery;
     }
 
+    /** Held after a freeze: a request whose client left meanwhile is never started. */
+    void afterHold() {
+      if (down.gone()) {
+        stats.abandoned();
+        finish(
+            ProxyReply.failed(
+                FailureCode.CLIENT_GONE, "the client left while the node was frozen", 0, 0, null));
+        return;
+      }
+      go();
+    }
+
     void go() {
       String node = nodes.pick(tried);
       if (node == null) {
-        finish(ProxyReply.failed(FailureCode.NO_WORKERS, null, 0, 0, null));
+        finish(
+            fencedAnswer != null
+                ? fencedAnswer
+                : ProxyReply.failed(FailureCode.NO_WORKERS, null, 0, 0, null));
         return;
       }
       tried.add(node);
@@ -228,7 +258,11 @@ final class EgressClient {
       }
       if (ar.succeeded()) {
         ProxyReply head = ar.result().body();
-        if (head.isFailure()) {
+        if (head.failure() == FailureCode.NODE_FENCED) {
+          fencedAnswer = head;
+          ch.close();
+          go(); // that node ran nothing (it had been frozen): any method may go elsewhere
+        } else if (head.isFailure()) {
           end(ch, head);
         } else {
           stream(ch, head);

@@ -140,7 +140,8 @@ public final class IngressVerticle extends VerticleBase {
             parts.engines(),
             dns,
             parts.nodeId(),
-            parts.nodes().selfId());
+            parts.nodes().selfId(),
+            parts.nodes().fence());
     EgressClient egress =
         new EgressClient(
             vertx, context, live, stats, parts.nodes(), parts.router(), worker.localAddress());

@@ -37,6 +37,11 @@ public enum FailureCode {
   UPSTREAM_BODY_TOO_LARGE(502, Outcome.ERROR, "upstream response body exceeds maxBodyBytes"),
   UPSTREAM_ERROR(502, Outcome.ERROR, "upstream call failed"),
   NODE_LOST(502, Outcome.ERROR, "the node serving the request left the cluster"),
+  /**
+   * The node had just woken from a freeze and refused a request of another node without running it;
+   * the sender re-sends it elsewhere, so a client sees this only when no other node is left.
+   */
+  NODE_FENCED(503, Outcome.REJECTED, "the node was frozen and refused the request unrun; retry"),
   NO_REPLY(504, Outcome.TIMEOUT, "the worker never answered"),
   INTERNAL(500, Outcome.ERROR, "internal proxy error"),
   PROXY_AUTH_REQUIRED(407, Outcome.ERROR, "proxy authentication required (Proxy-Authorization)"),
@@ -99,6 +104,7 @@ public enum FailureCode {
         || this == MEMORY_PRESSURE
         || this == RATE_LIMITED
         || this == AUTH_LOCKED
-        || this == AUTH_BUSY;
+        || this == AUTH_BUSY
+        || this == NODE_FENCED;
   }
 }

@@ -42,7 +42,7 @@ final class JarProcess implements AutoCloseable {
 
   static final String EMPTY_CONFIG = "empty.json";
 
-  private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("listening on [0-9.]+:(\\d+)");
 
   /** Variables of the test's own environment that would change what the jar does or prints. */
   private static final List<String> SCRUBBED_ENV =
@@ -166,7 +166,24 @@ final class JarProcess implements AutoCloseable {
    */
   private static JarProcess start(
       Path workDir, Map<String, String> env, List<String> args, String signals) {
-    List<String> cmd = new ArrayList<>();
+    return start(List.of(), workDir, env, args, signals);
+  }
+
+  /**
+   * Like {@link #start(Path, Map, List)}, run through {@code prefix} (e.g. {@code ip netns exec
+   * ns}, which execs too: the pid stays the JVM's).
+   */
+  static JarProcess startVia(List<String> prefix, Path workDir, List<String> args) {
+    return start(prefix, workDir, Map.of(), args, "--default-signal=HUP,INT,TERM");
+  }
+
+  private static JarProcess start(
+      List<String> prefix,
+      Path workDir,
+      Map<String, String> env,
+      List<String> args,
+      String signals) {
+    List<String> cmd = new ArrayList<>(prefix);
     cmd.add("env");
     cmd.add(signals);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -45,6 +45,7 @@ public final class HttpsUpstream implements AutoCloseable {
   private final Map<String, AtomicInteger> byPath = new ConcurrentHashMap<>();
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final StreamRoutes streams;
+  private String host = "127.0.0.1";
 
   private HttpsUpstream(Vertx vertx, HttpServer server, boolean tls) {
     this.vertx = vertx;
@@ -68,19 +69,34 @@ public final class HttpsUpstream implements AutoCloseable {
     return start(new HttpServerOptions(), false);
   }
 
+  /** Plain HTTP on {@code host} (a lab address other namespaces reach), not loopback. */
+  public static HttpsUpstream httpOn(String host) {
+    return start(new HttpServerOptions(), false, host);
+  }
+
   private static HttpsUpstream start(HttpServerOptions options, boolean tls) {
+    return start(options, tls, "127.0.0.1");
+  }
+
+  private static HttpsUpstream start(HttpServerOptions options, boolean tls, String host) {
     Vertx vertx = Vertx.vertx();
     HttpServer server =
         vertx.createHttpServer(
             options.setSendBufferSize(SOCKET_BUFFER).setReceiveBufferSize(SOCKET_BUFFER));
     HttpsUpstream up = new HttpsUpstream(vertx, server, tls);
     server.requestHandler(up::handle);
-    server.listen(0, "127.0.0.1").await();
+    server.listen(0, host).await();
+    up.host = host;
     return up;
   }
 
   public int port() {
     return server.actualPort();
+  }
+
+  /** Base URL on the address it listens on (for {@link #httpOn}). */
+  public String urlByAddress(String path) {
+    return (tls ? "https" : "http") + "://" + host + ":" + port() + path;
   }
 
   /** Base URL using the name "localhost" (the certificate's name). */
