@@ -38,9 +38,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -111,7 +109,8 @@ public final class ProxyNode {
     // The port is known only once ingress listens; until then no upstream call can run anyway.
     NodeSettings.PolicyFactory policies =
         (allow, deny) ->
-            DestinationPolicy.of(allow, deny, config.host(), port::get, clusterPorts());
+            DestinationPolicy.of(
+                allow, deny, config.host(), port::get, config.cluster().ownPorts());
     this.settings = new LiveSettings(NodeSettings.initial(config, policies));
     this.memory =
         new MemoryGuard(
@@ -240,6 +239,25 @@ public final class ProxyNode {
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     AccessLog.configure(config.accessLog());
     AccessLog accessLog = new AccessLog(config.accessLogPaths(), nodeId);
+    IngressVerticle.Parts parts =
+        new IngressVerticle.Parts(
+            config,
+            settings,
+            stats,
+            registry,
+            readiness,
+            limiter,
+            tunnelSlots,
+            clusterView,
+            nodes,
+            reloader,
+            accessLog,
+            admission,
+            router,
+            engines,
+            nodeId,
+            memory,
+            dnsFailures);
     return clusterView
         .start()
         .compose(v -> reloader.start())
@@ -250,27 +268,7 @@ public final class ProxyNode {
                 vertx.deployVerticle(
                     () -> {
                       IngressVerticle v =
-                          new IngressVerticle(
-                              new IngressVerticle.Parts(
-                                  config,
-                                  settings,
-                                  stats,
-                                  registry,
-                                  readiness,
-                                  limiter,
-                                  tunnelSlots,
-                                  clusterView,
-                                  nodes,
-                                  reloader,
-                                  accessLog,
-                                  admission,
-                                  router,
-                                  engines,
-                                  nodeId,
-                                  memory,
-                                  dnsFailures),
-                              loops.getAndIncrement(),
-                              port::set);
+                          new IngressVerticle(parts, loops.getAndIncrement(), port::set);
                       ingresses.add(v);
                       return v;
                     },
@@ -278,15 +276,7 @@ public final class ProxyNode {
         .compose(
             id ->
                 config.admin().enabled()
-                    ? vertx.deployVerticle(
-                        new AdminVerticle(
-                            settings,
-                            stats,
-                            registry,
-                            readiness,
-                            clusterView,
-                            reloader,
-                            adminPort::set))
+                    ? vertx.deployVerticle(new AdminVerticle(parts, adminPort::set))
                     : Future.succeededFuture(id));
   }
 
@@ -297,20 +287,6 @@ public final class ProxyNode {
   /** The socket transport and upstream TLS this node runs with (settings vs. platform). */
   public Engines engines() {
     return engines;
-  }
-
-  /** The Hazelcast and event-bus ports this node listens on, when clustered. */
-  private Set<Integer> clusterPorts() {
-    if (!config.cluster().enabled()) {
-      return Set.of();
-    }
-    Set<Integer> ports = new HashSet<>();
-    ports.add(config.cluster().port());
-    int eventBus = config.cluster().eventBusPort();
-    if (eventBus > 0) {
-      ports.add(eventBus);
-    }
-    return ports;
   }
 
   /**

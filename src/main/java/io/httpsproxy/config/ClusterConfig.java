@@ -85,4 +85,14 @@ public record ClusterConfig(
     }
     return Arrays.stream(members.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
   }
+
+  /** The Hazelcast and event-bus ports this node listens on; none when not clustered. */
+  public java.util.Set<Integer> ownPorts() {
+    if (!enabled) {
+      return java.util.Set.of();
+    }
+    return eventBusPort > 0 && eventBusPort != port
+        ? java.util.Set.of(port, eventBusPort)
+        : java.util.Set.of(port);
+  }
 }

@@ -83,10 +83,9 @@ final class FailureClassifier {
       return new ProxyException(
           FailureCode.UPSTREAM_REFUSED, "upstream refused the connection: " + describe(c));
     }
-    if (c instanceof SSLException) {
-      Throwable weak = weakChain(c);
+    if (c instanceof SSLException || c instanceof io.netty.handler.ssl.NotSslRecordException) {
       return new ProxyException(
-          FailureCode.UPSTREAM_TLS, "upstream TLS failed: " + describe(weak != null ? weak : c));
+          FailureCode.UPSTREAM_TLS, "upstream TLS failed: " + TlsFailure.reason(c));
     }
     if (c instanceof TimeoutException) {
       return new ProxyException(FailureCode.UPSTREAM_TIMEOUT);
@@ -97,23 +96,6 @@ final class FailureClassifier {
         || (c instanceof java.io.IOException && String.valueOf(c.getMessage()).contains("reset"))) {
       return new ProxyException(
           FailureCode.UPSTREAM_RESET, "upstream closed the connection before the response ended");
-    }
-    return null;
-  }
-
-  /**
-   * The chain-strength reason under a TLS failure: BoringSSL reports only a generic verify error.
-   */
-  private static Throwable weakChain(Throwable t) {
-    for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
-      if (c instanceof WeakChainException) {
-        return c;
-      }
-      for (Throwable s : c.getSuppressed()) {
-        if (s instanceof WeakChainException) {
-          return s;
-        }
-      }
     }
     return null;
   }

@@ -1,15 +1,10 @@
 package io.httpsproxy.ingress;
 
-import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.config.AdminListener;
-import io.httpsproxy.metrics.ProxyStats;
-import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.ProxyException;
 import io.httpsproxy.reload.LiveSettings;
-import io.httpsproxy.reload.Reloader;
 import io.httpsproxy.security.Target;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
@@ -50,18 +45,19 @@ public final class AdminVerticle extends VerticleBase {
   private Router router;
   private AccessGate gate;
 
-  public AdminVerticle(
-      LiveSettings settings,
-      ProxyStats stats,
-      PrometheusMeterRegistry registry,
-      Readiness readiness,
-      ClusterView cluster,
-      Reloader reloader,
-      IntConsumer boundPort) {
-    this.settings = settings;
+  /** {@code parts} are the node's (the ingress verticles get the same). */
+  public AdminVerticle(IngressVerticle.Parts parts, IntConsumer boundPort) {
+    this.settings = parts.settings();
     this.listener = settings.config().admin();
     this.maxHeaderSize = settings.config().maxHeaderSize();
-    this.routes = new AdminRoutes(settings, stats, registry, readiness, cluster, reloader);
+    this.routes =
+        new AdminRoutes(
+            settings,
+            parts.stats(),
+            parts.registry(),
+            parts.readiness(),
+            parts.cluster(),
+            parts.reloader());
     this.boundPort = boundPort;
   }
 

@@ -201,6 +201,9 @@ final class EgressClient {
       }
       tried.add(node);
       if (node.equals(nodes.selfId())) {
+        // From here this node's worker answers the client: whatever an earlier node still says
+        // (a late NODE_FENCED after its freeze, its loss) must not send the request on again.
+        channel = null;
         vertx.eventBus().send(localAddress, new LocalCall(req, down), LOCAL);
         return;
       }
