@@ -136,6 +136,7 @@ public final class ProxyNode {
     ProxyMeters.bind(registry, stats, settings::config, readiness);
     ProxyMeters.bindMemory(registry, memory);
     ProxyMeters.bindAuth(registry, settings.get().authGuard());
+    ProxyMeters.bindCluster(registry, () -> nodes.nodes().size());
   }
 
   /** A node whose reload re-reads nothing: for callers that hold only a config record. */

@@ -77,7 +77,9 @@ final class TunnelHandler {
               FailureCode.DESTINATION_DENIED,
               "destination denied by rule 'connectPorts': port "
                   + target.port()
-                  + " is not open to CONNECT"));
+                  + " is not open to CONNECT ("
+                  + DenyRule.CONNECT_PORT.remedy()
+                  + ")"));
       return;
     }
     if (!slots.tryAcquire()) {

@@ -5,16 +5,19 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Outcome;
 import io.httpsproxy.security.AuthGuard;
+import io.httpsproxy.security.DenyRule;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.Match;
 import io.vertx.micrometer.MatchType;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -55,6 +58,12 @@ public final class ProxyMeters {
   public static final String AUTH_BUSY = "proxy.auth.busy";
   public static final String AUTH_VERIFICATIONS = "proxy.auth.verifications";
   public static final String AUTH_VERIFYING = "proxy.auth.verifying";
+  public static final String BUILD_INFO = "proxy.build.info";
+  public static final String CLUSTER_MEMBERS = "proxy.cluster.members";
+  public static final String DESTINATIONS_DENIED = "proxy.destinations.denied";
+
+  /** Micrometer's process CPU counter, in nanoseconds: replaced by {@code process.cpu} seconds. */
+  static final String CPU_NANOS = "process.cpu.time";
 
   /**
    * Histogram buckets of the three timers, in ms: fixed so that nodes aggregate, a queue wait of 0
@@ -69,7 +78,10 @@ public final class ProxyMeters {
   /** A Prometheus registry whose every meter is tagged with the node id. */
   public static PrometheusMeterRegistry newRegistry(String nodeId) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    registry.config().commonTags(NODE_TAG, nodeId);
+    registry
+        .config()
+        .commonTags(NODE_TAG, nodeId)
+        .meterFilter(MeterFilter.deny(id -> id.getName().equals(CPU_NANOS)));
     return registry;
   }
 
@@ -157,6 +169,37 @@ public final class ProxyMeters {
     limit(registry, "maxConnections", () -> config.get().maxConnections());
     limit(registry, "queueSize", () -> config.get().queueSize());
     limit(registry, "workers", () -> config.get().workers());
+    for (DenyRule rule : DenyRule.values()) {
+      FunctionCounter.builder(DESTINATIONS_DENIED, stats, s -> s.count(rule))
+          .description("destinations refused by the policy, by the rule that refused them")
+          .tag("rule", rule.label())
+          .register(registry);
+    }
+    Gauge.builder(BUILD_INFO, () -> 1)
+        .description("1, labelled with the version this node runs")
+        .tag("version", version())
+        .register(registry);
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      // process_cpu_seconds_total, as Prometheus's own clients name it (base unit: seconds).
+      FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9)
+          .baseUnit("seconds")
+          .description("CPU time the process has used")
+          .register(registry);
+    }
+  }
+
+  /** The jar's Implementation-Version, or "dev" when run from classes. */
+  static String version() {
+    String v = ProxyMeters.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  /** Members this node sees in its cluster (1 when not clustered). */
+  public static void bindCluster(MeterRegistry registry, Supplier<Integer> members) {
+    Gauge.builder(CLUSTER_MEMBERS, members)
+        .description("cluster members this node sees, itself included")
+        .register(registry);
   }
 
   /** The memory budget: what it counts, where the node stands (0, 1, 2), what it shed. */

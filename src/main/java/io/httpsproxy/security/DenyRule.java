@@ -28,4 +28,14 @@ public enum DenyRule {
   public String label() {
     return label;
   }
+
+  /** The setting an operator would change to allow what this rule refused, said to the client. */
+  public String remedy() {
+    return switch (this) {
+      case DENY_LIST -> "it is listed in denyDestinations";
+      case PROXY_SELF -> "the proxy never calls its own listening ports";
+      case CONNECT_PORT -> "add the port to connectPorts to open it";
+      default -> "add the address or name to allowDestinations to open it";
+    };
+  }
 }

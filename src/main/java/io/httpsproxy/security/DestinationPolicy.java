@@ -149,7 +149,9 @@ public final class DestinationPolicy {
   }
 
   private static Denial denial(DenyRule rule, String why) {
-    return new Denial(rule, "destination denied by rule '" + rule.label() + "': " + why);
+    return new Denial(
+        rule,
+        "destination denied by rule '" + rule.label() + "': " + why + " (" + rule.remedy() + ")");
   }
 
   private static List<DestinationRule> rules(List<String> entries) {

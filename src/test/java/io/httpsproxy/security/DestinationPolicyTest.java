@@ -2,6 +2,7 @@ package io.httpsproxy.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
@@ -75,8 +76,30 @@ class DestinationPolicyTest {
 
     assertEquals(DenyRule.IPV4_EMBEDDED, d.rule(), "an IPv4 allow does not open its IPv6 forms");
     assertEquals(
-        "destination denied by rule 'ipv4-embedded': IPv6 address embeds a loopback address",
+        "destination denied by rule 'ipv4-embedded': IPv6 address embeds a loopback address"
+            + " (add the address or name to allowDestinations to open it)",
         d.message());
+  }
+
+  @Test
+  void everyRefusalNamesTheSettingThatWouldAllowIt() {
+    DestinationPolicy open = policy(List.of(), List.of("evil.example", "203.0.113.0/24"));
+    String[][] cases = {
+      {"10.0.0.1", "private", "allowDestinations"},
+      {"127.0.0.1", "loopback", "allowDestinations"},
+      {"169.254.169.254", "link-local", "allowDestinations"},
+      {"100.64.0.1", "shared-address-space", "allowDestinations"},
+      {"203.0.113.9", "denyDestinations", "listed in denyDestinations"},
+    };
+    for (String[] c : cases) {
+      DestinationPolicy.Denial d = check(open, "x", c[0]);
+      assertEquals(c[1], d.rule().label(), c[0]);
+      assertTrue(d.message().contains(c[2]), c[0] + ": " + d.message());
+      assertTrue(!d.message().contains(c[0]), "the address is not echoed: " + d.message());
+    }
+    for (DenyRule r : DenyRule.values()) {
+      assertTrue(!r.remedy().isBlank(), r.name());
+    }
   }
 
   @Test
