@@ -72,6 +72,21 @@ class ClusterIT {
   }
 
   @Test
+  @Order(1)
+  void aClusteredStartLogsMembershipNotHazelcastsBanner() {
+    for (int i = 0; i < 3; i++) {
+      String log = cluster.node(i).log();
+      assertTrue(log.contains("Members {size:3"), "node " + i + " logs the member list:\n" + log);
+      assertTrue(log.contains("is STARTED"), "node " + i + " logs its lifecycle");
+      for (String noise : new String[] {"o----o", "UNSAFE mode", "Jet engine", "Copyright"}) {
+        assertTrue(!log.contains(noise), "node " + i + " logs '" + noise + "'");
+      }
+      long hazelcastLines = log.lines().filter(l -> l.contains(" c.h.")).count();
+      assertTrue(hazelcastLines < 15, "node " + i + ": " + hazelcastLines + " Hazelcast lines");
+    }
+  }
+
+  @Test
   @Order(2)
   void clusterStatisticsListEveryNodeAndAddUp() throws Exception {
     JsonObject all = clusterStats(1);
