@@ -114,6 +114,11 @@ public final class Main {
         },
         log,
         "reload with POST /admin/reload instead");
+    handle(
+        "USR1",
+        sig -> log.info("SIGUSR1: {}", io.httpsproxy.ingress.AccessLog.reopen()),
+        log,
+        "a rotated access log file is not reopened (use copytruncate)");
     ProxyNode node;
     try {
       node = ProxyNode.start(config, source).await();

@@ -61,6 +61,18 @@ public final class AccessLog {
     logger.addAppender(file);
   }
 
+  /**
+   * Reopens a file access log by its name (after rotation). Returns what happened, for the log:
+   * "reopened FILE", or why nothing was done.
+   */
+  public static String reopen() {
+    if (LOG instanceof ch.qos.logback.classic.Logger logger
+        && logger.getAppender("ACCESS_FILE") instanceof AccessLogAppender file) {
+      return file.reopen() ? "access log reopened" : "access log could not be reopened";
+    }
+    return "the access log is not a file (accessLog is stdout or off): nothing to reopen";
+  }
+
   /** What one finished request or tunnel looked like; null fields are left out. */
   record Entry(
       long acceptedAtMs,

@@ -98,6 +98,31 @@ public final class AccessLogAppender extends UnsynchronizedAppenderBase<ILogging
     }
   }
 
+  /**
+   * Closes the file and opens it again by its name, for log rotation (logrotate moves the file,
+   * then signals: SIGUSR1). Lines already taken are written first, to the old file. False for
+   * standard output, or when the file cannot be opened (the old one is kept then).
+   */
+  public boolean reopen() {
+    if (file == null || !isStarted()) {
+      return false;
+    }
+    flushAll();
+    writeLock.lock();
+    try {
+      OutputStream fresh = new FileOutputStream(file, true);
+      OutputStream old = out;
+      out = fresh;
+      old.close();
+      return true;
+    } catch (IOException e) {
+      addError("cannot reopen " + file, e);
+      return false;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
   @Override
   protected void append(ILoggingEvent event) {
     byte[] bytes = encoder.encode(event);

@@ -51,7 +51,8 @@ class StatsTest {
             () ->
                 proxy.stats().busyWorkers().get() == 0
                     && proxy.stats().awaitingReply().get() == 0
-                    && proxy.stats().queued().get() == 0);
+                    && proxy.stats().queued().get() == 0
+                    && proxy.stats().snapshot().getJsonObject("requests").getLong("total") >= 11);
         JsonObject s = client.local(HttpMethod.GET, "/stats", null).await().json();
 
         JsonObject req = s.getJsonObject("requests");
