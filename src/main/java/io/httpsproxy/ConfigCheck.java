@@ -7,16 +7,7 @@ import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.config.ServeCommand;
 import io.httpsproxy.reload.NodeSettings;
 import io.httpsproxy.security.DestinationPolicy;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.util.Collection;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
@@ -44,9 +35,6 @@ final class ConfigCheck {
       // The lists, the client ACL and the credentials file, as a start builds them.
       NodeSettings.initial(
           config, (allow, deny) -> DestinationPolicy.of(allow, deny, config.host(), config::port));
-      if (config.hasCaFile()) {
-        checkCaFile(config.caFile());
-      }
       if (config.cluster().enabled()) {
         ClusterSetup.clusterManager(config.cluster()); // parses the XML; joins nothing
       }
@@ -70,24 +58,6 @@ final class ConfigCheck {
     } catch (ConfigException e) {
       err.println("https-proxy check: " + e.getMessage());
       return Main.EXIT_USAGE;
-    }
-  }
-
-  /** At least one PEM certificate, every one of them parseable. */
-  static void checkCaFile(String caFile) {
-    Path path = Path.of(caFile);
-    try (InputStream in = Files.newInputStream(path)) {
-      Collection<? extends Certificate> certs =
-          CertificateFactory.getInstance("X.509").generateCertificates(in);
-      if (certs.isEmpty()) {
-        throw new ConfigException("caFile " + caFile + ": no PEM certificate in it");
-      }
-    } catch (NoSuchFileException e) {
-      throw new ConfigException("caFile " + caFile + ": no such file");
-    } catch (IOException e) {
-      throw new ConfigException("caFile " + caFile + ": cannot read it (" + e.getMessage() + ")");
-    } catch (CertificateException e) {
-      throw new ConfigException("caFile " + caFile + ": not a PEM certificate bundle");
     }
   }
 }

@@ -124,9 +124,19 @@ final class ConfigChecks {
       throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
     }
     try {
-      if (!Files.readString(p).contains("-----BEGIN CERTIFICATE-----")) {
+      String pem = Files.readString(p);
+      // Parsed, not just looked at: a broken certificate stops the start here (exit 2), not when
+      // the first worker builds its trust store.
+      if (!pem.contains("-----BEGIN CERTIFICATE-----")
+          || java.security.cert.CertificateFactory.getInstance("X.509")
+              .generateCertificates(
+                  new java.io.ByteArrayInputStream(
+                      pem.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+              .isEmpty()) {
         throw ConfigException.invalid("caFile", caFile, "a PEM file with at least one CERTIFICATE");
       }
+    } catch (java.security.cert.CertificateException e) {
+      throw ConfigException.invalid("caFile", caFile, "a PEM file with at least one CERTIFICATE");
     } catch (java.io.IOException | java.io.UncheckedIOException e) {
       throw ConfigException.invalid("caFile", caFile, "a readable PEM file");
     }

@@ -1,9 +1,12 @@
 package io.httpsproxy.config;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 
@@ -15,19 +18,26 @@ import java.nio.file.attribute.UserPrincipalNotFoundException;
 final class Ownership {
   private Ownership() {}
 
+  /** A user and, optionally, a group, looked up once. */
+  private record Owner(UserPrincipal user, GroupPrincipal group) {
+    static Owner of(String owner) throws IOException {
+      String[] parts = owner.split(":", 2);
+      UserPrincipalLookupService users = FileSystems.getDefault().getUserPrincipalLookupService();
+      return new Owner(
+          users.lookupPrincipalByName(parts[0]),
+          parts.length == 2 && !parts[1].isEmpty()
+              ? users.lookupPrincipalByGroupName(parts[1])
+              : null);
+    }
+  }
+
   /** 0, or 2 (and why, on stderr) when {@code owner} names no user or group here. */
   static int check(String owner, String command) {
     if (owner == null) {
       return 0;
     }
-    String[] parts = owner.split(":", 2);
-    UserPrincipalLookupService users =
-        java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService();
     try {
-      users.lookupPrincipalByName(parts[0]);
-      if (parts.length == 2 && !parts[1].isEmpty()) {
-        users.lookupPrincipalByGroupName(parts[1]);
-      }
+      Owner.of(owner);
       return 0;
     } catch (IOException e) {
       System.err.println(command + ": --owner " + owner + ": no such user or group");
@@ -48,13 +58,12 @@ final class Ownership {
       }
       return 0;
     }
-    String[] parts = owner.split(":", 2);
-    UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
     PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
     try {
-      view.setOwner(users.lookupPrincipalByName(parts[0]));
-      if (parts.length == 2 && !parts[1].isEmpty()) {
-        view.setGroup(users.lookupPrincipalByGroupName(parts[1]));
+      Owner o = Owner.of(owner);
+      view.setOwner(o.user());
+      if (o.group() != null) {
+        view.setGroup(o.group());
       }
     } catch (UserPrincipalNotFoundException e) {
       System.err.println(command + ": --owner " + owner + ": no such user or group");

@@ -100,7 +100,8 @@ final class FailureClassifier {
     return null;
   }
 
-  private static String describe(Throwable t) {
+  /** The first line of {@code t}'s message, bounded; never a value a header validator quoted. */
+  static String describe(Throwable t) {
     if (t instanceof IllegalArgumentException) {
       return Redaction.describe(t); // a header validator's message quotes the value it refused
     }

@@ -34,18 +34,19 @@ final class TlsFailure {
       if (t instanceof CertificateExpiredException
           || (t instanceof CertPathValidatorException v
               && v.getReason() == CertPathValidatorException.BasicReason.EXPIRED)) {
-        return "the upstream certificate has expired (" + first(t) + ")";
+        return "the upstream certificate has expired (" + FailureClassifier.describe(t) + ")";
       }
       if (t instanceof CertificateNotYetValidException
           || (t instanceof CertPathValidatorException v
               && v.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID)) {
-        return "the upstream certificate is not valid yet (" + first(t) + ")";
+        return "the upstream certificate is not valid yet (" + FailureClassifier.describe(t) + ")";
       }
     }
     for (Throwable t : all) {
       String m = lower(t);
       if (m.contains("no subject alternative") || m.contains("no name matching")) {
-        return "the upstream certificate is for another host name: " + first(t);
+        return "the upstream certificate is for another host name: "
+            + FailureClassifier.describe(t);
       }
     }
     for (Throwable t : all) {
@@ -65,7 +66,8 @@ final class TlsFailure {
       String m = lower(t);
       int alert = m.indexOf("alert");
       if (alert >= 0 && (m.contains("received fatal alert") || m.contains("alert_"))) {
-        return "the upstream ended the TLS handshake with an alert: " + first(t);
+        return "the upstream ended the TLS handshake with an alert: "
+            + FailureClassifier.describe(t);
       }
     }
     for (Throwable t : all) {
@@ -74,7 +76,7 @@ final class TlsFailure {
         return "no TLS version in common with the upstream (the proxy offers TLS 1.2 and 1.3)";
       }
     }
-    return "TLS handshake failed: " + first(failure);
+    return "TLS handshake failed: " + FailureClassifier.describe(failure);
   }
 
   private static List<Throwable> flatten(Throwable root) {
@@ -98,16 +100,5 @@ final class TlsFailure {
 
   private static String lower(Throwable t) {
     return String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-  }
-
-  /** The first line of the message, bounded. */
-  private static String first(Throwable t) {
-    String m = t.getMessage();
-    if (m == null || m.isBlank()) {
-      return t.getClass().getSimpleName();
-    }
-    int nl = m.indexOf('\n');
-    m = nl < 0 ? m : m.substring(0, nl);
-    return m.length() > 200 ? m.substring(0, 200) : m;
   }
 }

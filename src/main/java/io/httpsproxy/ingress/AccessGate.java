@@ -34,6 +34,11 @@ final class AccessGate {
     ADMIN_PROTECTED
   }
 
+  /** The kind of an origin-form request for one of the node's own paths. */
+  static Kind adminKind(String path) {
+    return path.equals("/health") || path.equals("/ready") ? Kind.ADMIN_OPEN : Kind.ADMIN_PROTECTED;
+  }
+
   /** Who called; {@code user} is null when no authentication was needed. */
   record Caller(String user, String address) {}
 

@@ -110,10 +110,7 @@ public final class AdminVerticle extends VerticleBase {
           trace.id());
       return;
     }
-    AccessGate.Kind kind =
-        path.equals("/health") || path.equals("/ready")
-            ? AccessGate.Kind.ADMIN_OPEN
-            : AccessGate.Kind.ADMIN_PROTECTED;
+    AccessGate.Kind kind = AccessGate.adminKind(path);
     SocketAddress remote = req.remoteAddress();
     Future<AccessGate.Caller> admitted =
         gate.admit(req, kind, remote == null ? null : remote.hostAddress());

@@ -389,9 +389,6 @@ public final class IngressVerticle extends VerticleBase {
     if (path.equals(AdminRoutes.API_PATH)) {
       return AccessGate.Kind.API;
     }
-    if (path.equals("/health") || path.equals("/ready")) {
-      return AccessGate.Kind.ADMIN_OPEN;
-    }
-    return AccessGate.Kind.ADMIN_PROTECTED;
+    return AccessGate.adminKind(path);
   }
 }
