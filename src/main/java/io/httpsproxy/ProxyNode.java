@@ -157,7 +157,7 @@ public final class ProxyNode {
         new VertxOptions()
             .setEventLoopPoolSize(config.eventLoops())
             .setPreferNativeTransport(config.nativeTransport())
-            .setMetricsOptions(ProxyMeters.vertxOptions(nodeId));
+            .setMetricsOptions(ProxyMeters.vertxOptions(nodeId, config.vertxRequestMetrics()));
     if (!config.dnsServerList().isEmpty()) {
       options.setAddressResolverOptions(
           new AddressResolverOptions()

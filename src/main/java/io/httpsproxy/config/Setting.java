@@ -23,6 +23,10 @@ public enum Setting {
       "idleTimeout", Kind.SECONDS, "close idle client connections after, seconds; 0 = never"),
   DRAIN_TIMEOUT("drainTimeout", Kind.SECONDS, "on SIGTERM, longest wait for in-flight requests"),
   STATS_INTERVAL("statsInterval", Kind.SECONDS, "period of the statistics log line, seconds"),
+  VERTX_REQUEST_METRICS(
+      "vertxRequestMetrics",
+      Kind.BOOL,
+      "also export Vert.x's per-request meters (vertx_http_*, vertx_eventbus_*): ~8 % more CPU"),
   CA_FILE("caFile", Kind.STRING, "extra PEM CA bundle trusted for upstream TLS (plus the JVM's)"),
   DNS_SERVERS(
       "dnsServers", Kind.STRING, "DNS servers for upstream names, host:port,...; empty = system's"),

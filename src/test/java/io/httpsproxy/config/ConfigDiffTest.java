@@ -58,6 +58,7 @@ class ConfigDiffTest {
             Setting.IDLE_TIMEOUT,
             Setting.SOCKET_BUFFER_BYTES,
             Setting.STATS_INTERVAL,
+            Setting.VERTX_REQUEST_METRICS,
             Setting.CA_FILE,
             Setting.DNS_SERVERS,
             Setting.DNS_QUERY_TIMEOUT,

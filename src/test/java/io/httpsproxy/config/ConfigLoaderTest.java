@@ -726,7 +726,7 @@ class ConfigLoaderTest {
       case ACCESS_LOG -> "off";
       case ACCESS_LOG_PATHS -> "true";
       case LOG_LEVEL -> "DEBUG";
-      case NATIVE_TRANSPORT -> "true";
+      case NATIVE_TRANSPORT, VERTX_REQUEST_METRICS -> "true";
       case TLS_ENGINE -> "jdk";
       case FORWARDED_HEADERS -> "append";
       case ADMIN_HOST -> "127.0.0.2";

@@ -56,6 +56,7 @@ class ProxyConfigTest {
         .put("shutdownDelay", 1.25)
         .put("bodyTimeout", 4.5)
         .put("nativeTransport", true)
+        .put("vertxRequestMetrics", true)
         .put("tlsEngine", "jdk")
         .put("apiMaxBodyBytes", 4096L)
         .put("streamWindowBytes", 131072L)

@@ -47,7 +47,7 @@ class MetricsIT {
             new String[] {
               "proxy_requests_total",
               "proxy_queue_wait_seconds_bucket",
-              "vertx_http_server_requests_total",
+              "vertx_pool_in_use",
               "jvm_memory_used_bytes",
               "process_uptime_seconds"
             }) {

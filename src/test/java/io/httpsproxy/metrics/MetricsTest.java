@@ -160,15 +160,10 @@ class MetricsTest {
   }
 
   @Test
-  void exportsVertxAndJvmMeters() {
+  void exportsVertxPoolAndJvmMetersButNotVertxPerRequestMetersByDefault() {
     PromText prom = scrape();
     for (String name :
         new String[] {
-          "vertx_http_server_requests_total",
-          "vertx_http_server_active_connections",
-          "vertx_http_client_requests_total",
-          "vertx_eventbus_sent_total",
-          "vertx_eventbus_handlers",
           "vertx_pool_in_use",
           "jvm_memory_used_bytes",
           "jvm_threads_live_threads",
@@ -177,6 +172,40 @@ class MetricsTest {
           "process_uptime_seconds"
         }) {
       assertFalse(prom.find(name).isEmpty(), name + " missing");
+    }
+    for (String name :
+        new String[] {
+          "vertx_http_server_requests_total",
+          "vertx_http_client_requests_total",
+          "vertx_eventbus_sent_total",
+          "vertx_eventbus_handlers"
+        }) {
+      assertTrue(prom.find(name).isEmpty(), name + " exported though vertxRequestMetrics is off");
+    }
+  }
+
+  @Test
+  void vertxRequestMetricsExportsVertxPerRequestMeters() throws Exception {
+    TestCa ca = TestCa.create("metrics-vertx");
+    try (HttpsUpstream up = HttpsUpstream.https(ca.issue("localhost"));
+        ProxyHarness p =
+            ProxyHarness.start(
+                ProxyFixture.baseConfig(ca, null).put("vertxRequestMetrics", true))) {
+      assertEquals(200, p.client().get(up.url("/echo")).await().status());
+      PromText prom =
+          PromText.parse(
+              p.client().local(HttpMethod.GET, "/metrics", null).await().body().toString());
+      for (String name :
+          new String[] {
+            "vertx_http_server_requests_total",
+            "vertx_http_server_active_connections",
+            "vertx_http_client_requests_total",
+            "vertx_eventbus_sent_total",
+            "vertx_eventbus_handlers",
+            "vertx_pool_in_use"
+          }) {
+        assertFalse(prom.find(name).isEmpty(), name + " missing");
+      }
     }
   }
 
