@@ -115,7 +115,7 @@ public final class HeaderHygiene {
       // X-Forwarded-For: a client could forge headers the proxy polices. nginx drops them too.
       return true;
     }
-    if (!named.isEmpty() || !isAscii(name)) {
+    if (!isAscii(name)) {
       String lower = name.toLowerCase(Locale.ROOT);
       return HOP_BY_HOP.contains(lower)
           || named.contains(lower)
@@ -131,6 +131,13 @@ public final class HeaderHygiene {
         if (isNamed(name, h)) {
           return true;
         }
+      }
+    }
+    // Most upstream responses carry "Connection: keep-alive": a name or two, compared in place
+    // (an ASCII name lower-cases to ASCII, so only ASCII tokens can be it).
+    for (String token : named) {
+      if (isAscii(token) && isNamed(name, token)) {
+        return true;
       }
     }
     return false;
