@@ -132,7 +132,7 @@ public final class Main {
     }
     log.info(
         "https-proxy node {} listening on {}:{} (workers={}, queueSize={}, maxConnections={}; {})",
-        node.nodeId(),
+        node.nodeName(),
         config.host(),
         node.port(),
         config.workers(),

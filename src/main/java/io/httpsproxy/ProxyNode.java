@@ -3,7 +3,7 @@ package io.httpsproxy;
 import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.admission.MemoryGuard;
-import io.httpsproxy.cluster.ClusterSetup;
+import io.httpsproxy.cluster.ClusterJoin;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.cluster.NodeFence;
@@ -35,7 +35,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +50,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and domain meters, all tagged with the node id) and its readiness: not ready until every verticle
  * is deployed, and again from the start of a drain.
  *
- * <p>A node has two ids: {@link #nodeId()}, 8 hex digits made before Vert.x starts (it tags every
- * meter and names the node in answers and logs), and, for addressing on the event bus, the id the
- * cluster manager gives it ({@link NodeDirectory#selfId()}; the same UUID when not clustered).
+ * <p>A node has one name, {@link #nodeName()} (the {@code nodeName} setting): it tags every meter
+ * and names the node in answers, logs and stats. Only event-bus addressing uses the id the cluster
+ * manager gives it ({@link NodeDirectory#selfId()}, a UUID per process), never shown to operators.
  */
 public final class ProxyNode {
   private final Vertx vertx;
@@ -128,8 +127,7 @@ public final class ProxyNode {
                     .put("memory", memory.toJson())
                     .put("auth", settings.get().authGuard().toJson())
                     .put("fence", nodes.fence().toJson()),
-            nodes.selfId(),
-            nodes::nodes);
+            nodes);
     readiness
         .add(() -> deployed.get() ? null : "starting")
         .add(() -> draining.get() ? "draining" : null);
@@ -151,8 +149,7 @@ public final class ProxyNode {
 
   /** Starts with {@code config}, already read from {@code source}. */
   public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source) {
-    String uuid = UUID.randomUUID().toString();
-    String nodeId = uuid.substring(0, 8);
+    String nodeId = config.nodeName();
     VertxOptions options =
         new VertxOptions()
             .setEventLoopPoolSize(config.eventLoops())
@@ -172,31 +169,15 @@ public final class ProxyNode {
     NodeFence fence = NodeFence.create().start();
     if (!config.cluster().enabled()) {
       return deployOn(
-          builder.build(), config, source, nodeId, registry, NodeDirectory.single(uuid, fence));
+          builder.build(),
+          config,
+          source,
+          nodeId,
+          registry,
+          NodeDirectory.single(UUID.randomUUID().toString(), nodeId, fence));
     }
-    HazelcastClusterManager manager = ClusterSetup.clusterManager(config.cluster());
-    options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
-    Promise<ProxyNode> started = Promise.promise();
-    builder
-        .withClusterManager(manager)
-        .buildClustered()
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                fence.stop();
-                started.fail(ar.cause());
-                return;
-              }
-              deployOn(
-                      ar.result(),
-                      config,
-                      source,
-                      nodeId,
-                      registry,
-                      NodeDirectory.clustered(manager, fence))
-                  .onComplete(started);
-            });
-    return started.future();
+    return ClusterJoin.join(builder, options, config.cluster(), nodeId, fence)
+        .compose(j -> deployOn(j.vertx(), config, source, nodeId, registry, j.nodes()));
   }
 
   private static Future<ProxyNode> deployOn(
@@ -380,7 +361,8 @@ public final class ProxyNode {
     return reloader;
   }
 
-  public String nodeId() {
+  /** The node's one name ({@code nodeName}): metrics label, logs, stats, dashboard. */
+  public String nodeName() {
     return nodeId;
   }
 

@@ -21,24 +21,21 @@ public final class ClusterView {
 
   private final Vertx vertx;
   private final Supplier<JsonObject> snapshot;
-  private final String selfId;
-  private final Supplier<List<String>> nodeIds;
+  private final NodeDirectory nodes;
   private MessageConsumer<JsonObject> consumer;
 
   /** {@code snapshot} makes this node's answer: it runs on the event loop, so it must not block. */
-  public ClusterView(
-      Vertx vertx, Supplier<JsonObject> snapshot, String selfId, Supplier<List<String>> nodeIds) {
+  public ClusterView(Vertx vertx, Supplier<JsonObject> snapshot, NodeDirectory nodes) {
     this.vertx = vertx;
     this.snapshot = snapshot;
-    this.selfId = selfId;
-    this.nodeIds = nodeIds;
+    this.nodes = nodes;
   }
 
   public Future<Void> start() {
     consumer =
         vertx
             .eventBus()
-            .consumer(Addresses.STATS_PREFIX + selfId, msg -> msg.reply(snapshot.get()));
+            .consumer(Addresses.STATS_PREFIX + nodes.selfId(), msg -> msg.reply(snapshot.get()));
     return consumer.completion();
   }
 
@@ -47,13 +44,13 @@ public final class ClusterView {
     return snapshot.get();
   }
 
-  public String selfId() {
-    return selfId;
-  }
-
-  /** {"nodes": {id: snapshot | {"error": ...}}, "sum": counters added over the nodes}. */
+  /**
+   * {"self": name, "nodeCount": n, "nodes": {nodeName: snapshot | {"error": ...}}, "sum": counters
+   * added over the nodes that answered}.
+   */
   public Future<JsonObject> stats() {
-    List<String> ids = nodeIds.get();
+    List<String> ids = nodes.nodes();
+    List<String> names = ids.stream().map(nodes::name).toList();
     List<Future<JsonObject>> asks = new ArrayList<>();
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS);
     for (String id : ids) {
@@ -67,20 +64,20 @@ public final class ClusterView {
     return Future.join(asks)
         .transform(
             ar -> {
-              JsonObject nodes = new JsonObject();
+              JsonObject byName = new JsonObject();
               List<JsonObject> answered = new ArrayList<>();
               for (int i = 0; i < ids.size(); i++) {
                 JsonObject s = asks.get(i).result();
-                nodes.put(ids.get(i), s);
+                byName.put(names.get(i), s);
                 if (!s.containsKey("error")) {
                   answered.add(s);
                 }
               }
               return Future.succeededFuture(
                   new JsonObject()
-                      .put("self", selfId)
+                      .put("self", nodes.selfName())
                       .put("nodeCount", ids.size())
-                      .put("nodes", nodes)
+                      .put("nodes", byName)
                       .put("sum", StatsSum.of(answered)));
             });
   }

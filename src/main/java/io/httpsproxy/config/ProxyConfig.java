@@ -67,6 +67,7 @@ public record ProxyConfig(
     HeaderRules headers,
     AuthGuardConfig authGuard,
     AdminListener admin,
+    NodeIdentity identity,
     ClusterConfig cluster,
     ResolverConfig resolver) {
 
@@ -290,6 +291,7 @@ public record ProxyConfig(
         HeaderRules.fromJson(j),
         AuthGuardConfig.fromJson(j),
         AdminListener.fromJson(j),
+        NodeIdentity.fromJson(j),
         ClusterConfig.fromJson(j),
         ResolverConfig.fromJson(j));
   }
@@ -340,6 +342,7 @@ public record ProxyConfig(
     headers.putInto(json);
     authGuard.putInto(json);
     admin.putInto(json);
+    identity.putInto(json);
     cluster.putInto(json);
     resolver.putInto(json);
     return json;
@@ -373,6 +376,11 @@ public record ProxyConfig(
 
   public boolean authEnabled() {
     return !credentialsFile.isEmpty();
+  }
+
+  /** The node's one name (metrics, logs, stats, dashboard); see {@link NodeIdentity}. */
+  public String nodeName() {
+    return identity.nodeName();
   }
 
   public boolean hasCaFile() {

@@ -51,6 +51,11 @@ public enum Setting {
   ADMIN_HOST("adminHost", Kind.STRING, "address the admin listener binds"),
   ADMIN_ON_PROXY_PORT(
       "adminOnProxyPort", Kind.BOOL, "serve the admin endpoints on the proxy port too"),
+  NODE_NAME(
+      "nodeName",
+      Kind.STRING,
+      "this node's name in metrics, logs, /stats and the dashboard, unique in a cluster;"
+          + " empty = clusterPublicHost:port, else the host name"),
   CLUSTER("cluster", Kind.BOOL, "join a Hazelcast cluster; nodes share one event bus"),
   CLUSTER_NAME("clusterName", Kind.STRING, "cluster name; nodes with another name stay apart"),
   CLUSTER_MEMBERS(

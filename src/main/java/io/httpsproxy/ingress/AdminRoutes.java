@@ -98,7 +98,6 @@ final class AdminRoutes {
     JsonObject body =
         cluster
             .self()
-            .put("clusterId", cluster.selfId())
             .put(
                 "limits",
                 new JsonObject()

@@ -68,6 +68,7 @@ class ConfigDiffTest {
             Setting.ADMIN_PORT,
             Setting.ADMIN_HOST,
             Setting.ADMIN_ON_PROXY_PORT,
+            Setting.NODE_NAME,
             Setting.CLUSTER,
             Setting.CLUSTER_NAME,
             Setting.CLUSTER_MEMBERS,

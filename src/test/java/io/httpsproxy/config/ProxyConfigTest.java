@@ -32,6 +32,7 @@ class ProxyConfigTest {
         .put("eventLoops", 3)
         .put("maxHeaderSize", 2048)
         .put("maxInitialLineLength", 512)
+        .put("nodeName", "edge-3")
         .put("cluster", true)
         .put("clusterName", "prod-1")
         .put("clusterMembers", "10.0.0.1:5701,10.0.0.2")

@@ -42,7 +42,9 @@ final class JarProcess implements AutoCloseable {
 
   static final String EMPTY_CONFIG = "empty.json";
 
-  private static final Pattern LISTENING = Pattern.compile("listening on [0-9.]+:(\\d+)");
+  /** The start-up line ("https-proxy node NAME listening on"), not the admin listener's line. */
+  private static final Pattern LISTENING =
+      Pattern.compile("https-proxy node \\S+ listening on [0-9.]+:(\\d+)");
 
   /** Variables of the test's own environment that would change what the jar does or prints. */
   private static final List<String> SCRUBBED_ENV =

@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A cluster of real JVMs started from the built jar on 127.0.0.1, each with a fixed Hazelcast port
- * so that a node can be stopped and started again as the same member.
+ * so that a node can be stopped and started again as the same member, and a fixed name ({@link
+ * #name}: node1, node2, ...; the default, the host name, would be the same for all of them).
  */
 final class LocalCluster implements AutoCloseable {
   private final List<String> extraArgs;
@@ -48,6 +49,8 @@ final class LocalCluster implements AutoCloseable {
     List<String> args = new ArrayList<>();
     args.addAll(
         List.of(
+            "--node-name",
+            name(i),
             "--cluster",
             "--cluster-port",
             String.valueOf(clusterPorts.get(i)),
@@ -69,6 +72,32 @@ final class LocalCluster implements AutoCloseable {
 
   JarProcess node(int i) {
     return nodes[i];
+  }
+
+  /** Node {@code i}'s nodeName: the same after a restart. */
+  static String name(int i) {
+    return "node" + (i + 1);
+  }
+
+  /**
+   * Starts one more JVM called {@code nodeName} that joins this cluster (on a Hazelcast port of its
+   * own), without waiting for it: for tests of what a joiner does.
+   */
+  JarProcess startJoiner(String nodeName) throws IOException {
+    int port = freePort();
+    Path dir = JarProcess.workDir();
+    return JarProcess.start(
+        dir,
+        Map.of(),
+        JarProcess.nodeArgs(
+            dir,
+            "--node-name",
+            nodeName,
+            "--cluster",
+            "--cluster-port",
+            String.valueOf(port),
+            "--cluster-members",
+            members + ",127.0.0.1:" + port));
   }
 
   /** Node {@code i}'s working directory: its config file is {@link JarProcess#EMPTY_CONFIG}. */
@@ -116,6 +145,16 @@ final class LocalCluster implements AutoCloseable {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     return new JsonObject(r.body());
+  }
+
+  /** GET /metrics on node {@code i}. */
+  String metrics(int i) throws IOException, InterruptedException {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[i] + "/metrics"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   /** The number of members node {@code i} sees, or -1 if it does not answer. */

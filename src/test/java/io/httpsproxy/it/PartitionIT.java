@@ -74,6 +74,9 @@ class PartitionIT {
               "3600",
               "--allow-destinations",
               lab.cidr(),
+              // the namespaces share the host name, the default nodeName
+              "--node-name",
+              "part" + i,
               "--cluster",
               "--cluster-host",
               lab.address(i),

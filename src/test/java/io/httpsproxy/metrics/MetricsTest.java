@@ -145,7 +145,7 @@ class MetricsTest {
   @Test
   void everySampleIsTaggedWithTheNodeAndNoneWithAnUpstream() {
     PromText prom = scrape();
-    String node = proxy.node().nodeId();
+    String node = proxy.node().nodeName();
     for (PromText.Sample s : prom.samples()) {
       assertEquals(node, s.labels().get("node"), s.toString());
     }
