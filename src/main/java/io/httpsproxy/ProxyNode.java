@@ -109,7 +109,13 @@ public final class ProxyNode {
     NodeSettings.PolicyFactory policies =
         (allow, deny) ->
             DestinationPolicy.of(
-                allow, deny, config.host(), port::get, config.cluster().ownPorts());
+                allow,
+                deny,
+                config.host(),
+                port::get,
+                config.admin().host(),
+                adminPort::get,
+                config.cluster().ownPorts());
     this.settings = new LiveSettings(NodeSettings.initial(config, policies));
     this.memory =
         new MemoryGuard(

@@ -50,7 +50,9 @@ public enum Setting {
           + " outside maxConnections; -1 = none, 0 = pick a free one"),
   ADMIN_HOST("adminHost", Kind.STRING, "address the admin listener binds"),
   ADMIN_ON_PROXY_PORT(
-      "adminOnProxyPort", Kind.BOOL, "serve the admin endpoints on the proxy port too"),
+      "adminOnProxyPort",
+      Kind.BOOL,
+      "serve the admin endpoints on the proxy port too (as before adminPort was on by default)"),
   NODE_NAME(
       "nodeName",
       Kind.STRING,

@@ -33,7 +33,7 @@ class DashboardClusterIT {
       cluster.startAll();
       cluster.awaitMembers(0, 2, Duration.ofSeconds(30));
 
-      chromium.navigate("http://127.0.0.1:" + cluster.port(0) + "/dashboard");
+      chromium.navigate("http://127.0.0.1:" + cluster.adminPort(0) + "/dashboard");
       await(() -> chromium.text("#nodes-count").equals("2 nodes"), chromium);
       await(() -> readyNodes(chromium) == 2, chromium);
       await(() -> number(chromium.text("#total-requests")) >= 0, chromium);

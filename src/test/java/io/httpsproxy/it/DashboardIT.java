@@ -34,7 +34,7 @@ class DashboardIT {
         ProxyHarness proxy =
             ProxyHarness.start(ProxyFixture.baseConfig(ca, null).put("workers", 4));
         HeadlessChromium chromium = HeadlessChromium.start(1280, 1000)) {
-      chromium.navigate("http://127.0.0.1:" + proxy.port() + "/dashboard");
+      chromium.navigate("http://127.0.0.1:" + proxy.node().adminPort() + "/dashboard");
       await(() -> chromium.text("#status").startsWith("updated"), chromium);
       assertEquals("0", chromium.text("#total-requests"));
 

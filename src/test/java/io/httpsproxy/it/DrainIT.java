@@ -144,15 +144,16 @@ class DrainIT {
                 "2"));
     int port = node.awaitListening(START);
     client = new ProxyClient(vertx, port);
+    ProxyClient admin = new ProxyClient(vertx, node.awaitAdminPort(START));
     Thread.sleep(HANDLER_GRACE_MS);
-    assertEquals(200, client.local(HttpMethod.GET, "/ready", null).await().status());
+    assertEquals(200, admin.local(HttpMethod.GET, "/ready", null).await().status());
 
     long termAt = System.nanoTime();
     node.sigterm();
     node.awaitOutput(
         Pattern.compile("SIGTERM received: /ready answers 503; serving for PT2S more"),
         Duration.ofSeconds(3));
-    Resp ready = client.local(HttpMethod.GET, "/ready", null).await();
+    Resp ready = admin.local(HttpMethod.GET, "/ready", null).await();
     String fresh = tryNewRequest(port);
     long servedAt = System.nanoTime();
 

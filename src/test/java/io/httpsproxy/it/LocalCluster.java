@@ -27,6 +27,7 @@ final class LocalCluster implements AutoCloseable {
   private final String members;
   private final JarProcess[] nodes;
   private final int[] ports;
+  private final int[] adminPorts;
   private final Path[] dirs;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -39,6 +40,7 @@ final class LocalCluster implements AutoCloseable {
     this.members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
     this.nodes = new JarProcess[size];
     this.ports = new int[size];
+    this.adminPorts = new int[size];
     this.dirs = new Path[size];
   }
 
@@ -61,6 +63,7 @@ final class LocalCluster implements AutoCloseable {
     nodes[i] =
         JarProcess.start(dir, Map.of(), JarProcess.nodeArgs(dir, args.toArray(String[]::new)));
     ports[i] = nodes[i].awaitListening(Duration.ofSeconds(60));
+    adminPorts[i] = nodes[i].awaitAdminPort(Duration.ofSeconds(5));
     return (System.nanoTime() - t0) / 1_000_000;
   }
 
@@ -110,10 +113,10 @@ final class LocalCluster implements AutoCloseable {
     java.nio.file.Files.writeString(dirs[i].resolve(JarProcess.EMPTY_CONFIG), json);
   }
 
-  /** POST {@code path} on node {@code i}. */
+  /** POST {@code path} on node {@code i}'s admin port. */
   HttpResponse<String> post(int i, String path) throws IOException, InterruptedException {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[i] + path))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPorts[i] + path))
             .timeout(Duration.ofSeconds(30))
             .POST(HttpRequest.BodyPublishers.noBody())
             .build(),
@@ -122,6 +125,11 @@ final class LocalCluster implements AutoCloseable {
 
   int port(int i) {
     return ports[i];
+  }
+
+  /** Node {@code i}'s admin port: /stats, /metrics, /health, /ready, /dashboard, /admin/*. */
+  int adminPort(int i) {
+    return adminPorts[i];
   }
 
   /** A JSON API call through node {@code via} to {@code url}. */
@@ -135,22 +143,22 @@ final class LocalCluster implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** GET /stats?scope=cluster on node {@code i}. */
+  /** GET /stats?scope=cluster on node {@code i}'s admin port. */
   JsonObject clusterStats(int i) throws IOException, InterruptedException {
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + ports[i] + "/stats?scope=cluster"))
+                    URI.create("http://127.0.0.1:" + adminPorts[i] + "/stats?scope=cluster"))
                 .timeout(Duration.ofSeconds(10))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     return new JsonObject(r.body());
   }
 
-  /** GET /metrics on node {@code i}. */
+  /** GET /metrics on node {@code i}'s admin port. */
   String metrics(int i) throws IOException, InterruptedException {
     return http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[i] + "/metrics"))
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPorts[i] + "/metrics"))
                 .timeout(Duration.ofSeconds(10))
                 .build(),
             HttpResponse.BodyHandlers.ofString())

@@ -56,9 +56,9 @@ class MetricsTest {
 
   @Test
   void statsLogSnapshotAndPrometheusAgreeAfterAKnownMix() {
-    ProxyClient client = proxy.client();
-    JsonObject stats = client.local(HttpMethod.GET, "/stats", null).await().json();
-    ProxyClient.Resp scrape = client.local(HttpMethod.GET, "/metrics", null).await();
+    ProxyClient admin = proxy.admin();
+    JsonObject stats = admin.local(HttpMethod.GET, "/stats", null).await().json();
+    ProxyClient.Resp scrape = admin.local(HttpMethod.GET, "/metrics", null).await();
     JsonObject snapshot = proxy.node().stats().snapshot();
     assertEquals(200, scrape.status());
     assertTrue(
@@ -182,7 +182,7 @@ class MetricsTest {
 
   private static PromText scrape() {
     return PromText.parse(
-        proxy.client().local(HttpMethod.GET, "/metrics", null).await().body().toString());
+        proxy.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString());
   }
 
   private static long sum(PromText prom, String name) {
