@@ -68,6 +68,7 @@ public record ProxyConfig(
     AuthGuardConfig authGuard,
     AdminListener admin,
     NodeIdentity identity,
+    AppLogConfig appLog,
     ClusterConfig cluster,
     ResolverConfig resolver) {
 
@@ -292,6 +293,7 @@ public record ProxyConfig(
         AuthGuardConfig.fromJson(j),
         AdminListener.fromJson(j),
         NodeIdentity.fromJson(j),
+        AppLogConfig.fromJson(j),
         ClusterConfig.fromJson(j),
         ResolverConfig.fromJson(j));
   }
@@ -343,6 +345,7 @@ public record ProxyConfig(
     authGuard.putInto(json);
     admin.putInto(json);
     identity.putInto(json);
+    appLog.putInto(json);
     cluster.putInto(json);
     resolver.putInto(json);
     return json;

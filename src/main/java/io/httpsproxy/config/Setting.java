@@ -103,6 +103,10 @@ public enum Setting {
   ACCESS_LOG_PATHS("accessLogPaths", Kind.BOOL, "put URL paths (and queries) in the access log"),
   LOG_LEVEL(
       "logLevel", Kind.STRING, "level of the application log: ERROR, WARN, INFO, DEBUG, TRACE"),
+  LOG_FORMAT(
+      "logFormat",
+      Kind.STRING,
+      "application log format on stderr: text, or json (one object per line)"),
   SHUTDOWN_DELAY(
       "shutdownDelay",
       Kind.SECONDS,

@@ -727,6 +727,7 @@ class ConfigLoaderTest {
       case ACCESS_LOG -> "off";
       case ACCESS_LOG_PATHS -> "true";
       case LOG_LEVEL -> "DEBUG";
+      case LOG_FORMAT -> "json";
       case NATIVE_TRANSPORT -> "true";
       case TLS_ENGINE -> "jdk";
       case FORWARDED_HEADERS -> "append";

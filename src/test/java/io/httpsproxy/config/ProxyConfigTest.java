@@ -54,6 +54,7 @@ class ProxyConfigTest {
         .put("accessLog", "off")
         .put("accessLogPaths", true)
         .put("logLevel", "DEBUG")
+        .put("logFormat", "json")
         .put("shutdownDelay", 1.25)
         .put("bodyTimeout", 4.5)
         .put("nativeTransport", true)

@@ -198,8 +198,8 @@ class DrainIT {
     node.sigterm();
     Finished f = node.finish(Duration.ofSeconds(3));
     assertEquals(0, f.exitCode(), f.describe());
-    assertTrue(f.stdout().contains("SIGTERM received"), f.describe());
-    assertTrue(f.stdout().contains("stopped"), f.describe());
+    assertTrue(f.stderr().contains("SIGTERM received"), f.describe());
+    assertTrue(f.stderr().contains("stopped"), f.describe());
     assertTrue(ms(System.nanoTime() - termAt) < 3_000, f.describe());
   }
 
@@ -218,7 +218,7 @@ class DrainIT {
         p.sigterm();
         Finished f = p.finish(Duration.ofSeconds(3));
         assertEquals(0, f.exitCode(), "attempt " + attempt + ": " + f.describe());
-        assertTrue(f.stdout().contains("stopped"), "attempt " + attempt + ": " + f.describe());
+        assertTrue(f.stderr().contains("stopped"), "attempt " + attempt + ": " + f.describe());
       }
     }
   }
