@@ -129,6 +129,7 @@ public final class ProxyNode {
                     .snapshot()
                     .put("readiness", readiness.toJson())
                     .put("config", configJson(settings.get()))
+                    .put("limits", limitsJson(settings.config()))
                     .put("engines", engines.toJson())
                     .put("memory", memory.toJson())
                     .put("auth", settings.get().authGuard().toJson())
@@ -266,6 +267,18 @@ public final class ProxyNode {
                 config.admin().enabled()
                     ? vertx.deployVerticle(new AdminVerticle(parts, adminPort::set))
                     : Future.succeededFuture(id));
+  }
+
+  /** The limits in force, so the dashboard can show each node's use against them. */
+  private static JsonObject limitsJson(ProxyConfig c) {
+    return new JsonObject()
+        .put("maxConnections", c.maxConnections())
+        .put("maxTunnels", c.maxTunnels())
+        .put("queueSize", c.queueSize())
+        .put("workers", c.workers())
+        .put("queueTimeoutMs", c.queueTimeout().toMillis())
+        .put("requestTimeoutMs", c.requestTimeout().toMillis())
+        .put("maxBodyBytes", c.maxBodyBytes());
   }
 
   private static JsonObject configJson(NodeSettings s) {
