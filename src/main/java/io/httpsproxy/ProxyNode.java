@@ -47,8 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One running proxy node: Vert.x (clustered or not), the node's admission and stream router, the
  * statistics reporter and the ingress servers (each with its event loop's workers), deployed in
  * that order so it listens only when it can serve. It owns the node's meter registry (Vert.x, JVM
- * and domain meters, all tagged with the node id) and its readiness: not ready until every verticle
- * is deployed, and again from the start of a drain.
+ * and domain meters, all tagged with the nodeName) and its readiness: not ready until every
+ * verticle is deployed, and again from the start of a drain.
  *
  * <p>A node has one name, {@link #nodeName()} (the {@code nodeName} setting): it tags every meter
  * and names the node in answers, logs and stats. Only event-bus addressing uses the id the cluster
@@ -62,7 +62,7 @@ public final class ProxyNode {
 
   private final LiveSettings settings;
   private final Reloader reloader;
-  private final String nodeId;
+  private final String nodeName;
   private final PrometheusMeterRegistry registry;
   private final ProxyStats stats;
   private final Engines engines;
@@ -90,15 +90,15 @@ public final class ProxyNode {
       Vertx vertx,
       ProxyConfig config,
       ConfigSource source,
-      String nodeId,
+      String nodeName,
       PrometheusMeterRegistry registry,
       NodeDirectory nodes) {
     this.vertx = vertx;
     this.config = config;
-    this.nodeId = nodeId;
+    this.nodeName = nodeName;
     this.registry = registry;
     this.nodes = nodes;
-    this.stats = new ProxyStats(registry, nodeId);
+    this.stats = new ProxyStats(registry, nodeName);
     this.engines = Engines.of(config, vertx);
     this.admission =
         new Admission(
@@ -120,7 +120,7 @@ public final class ProxyNode {
     this.memory =
         new MemoryGuard(
             () -> settings.config().memoryPressure(), () -> settings.config().memoryCritical());
-    this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeId);
+    this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeName);
     this.clusterView =
         new ClusterView(
             vertx,
@@ -156,12 +156,13 @@ public final class ProxyNode {
 
   /** Starts with {@code config}, already read from {@code source}. */
   public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source) {
-    String nodeId = config.nodeName();
+    String nodeName = config.nodeName();
     VertxOptions options =
         new VertxOptions()
             .setEventLoopPoolSize(config.eventLoops())
             .setPreferNativeTransport(config.nativeTransport())
-            .setMetricsOptions(ProxyMeters.vertxOptions(nodeId));
+            // Unique per process even when two nodes in one JVM (tests) share a nodeName.
+            .setMetricsOptions(ProxyMeters.vertxOptions(nodeName + "-" + UUID.randomUUID()));
     if (!config.dnsServerList().isEmpty()) {
       options.setAddressResolverOptions(
           new AddressResolverOptions()
@@ -169,7 +170,7 @@ public final class ProxyNode {
               .setQueryTimeout(config.resolver().queryTimeout().toMillis()));
     }
     // The registry exists before Vert.x, so the node tag is on every meter Vert.x registers.
-    PrometheusMeterRegistry registry = ProxyMeters.newRegistry(nodeId);
+    PrometheusMeterRegistry registry = ProxyMeters.newRegistry(nodeName);
     VertxBuilder builder =
         Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     // Single nodes too: a frozen node's clients may have left while it was stopped.
@@ -179,22 +180,22 @@ public final class ProxyNode {
           builder.build(),
           config,
           source,
-          nodeId,
+          nodeName,
           registry,
-          NodeDirectory.single(UUID.randomUUID().toString(), nodeId, fence));
+          NodeDirectory.single(UUID.randomUUID().toString(), nodeName, fence));
     }
-    return ClusterJoin.join(builder, options, config.cluster(), nodeId, fence)
-        .compose(j -> deployOn(j.vertx(), config, source, nodeId, registry, j.nodes()));
+    return ClusterJoin.join(builder, options, config.cluster(), nodeName, fence)
+        .compose(j -> deployOn(j.vertx(), config, source, nodeName, registry, j.nodes()));
   }
 
   private static Future<ProxyNode> deployOn(
       Vertx vertx,
       ProxyConfig config,
       ConfigSource source,
-      String nodeId,
+      String nodeName,
       PrometheusMeterRegistry registry,
       NodeDirectory nodes) {
-    ProxyNode node = new ProxyNode(vertx, config, source, nodeId, registry, nodes);
+    ProxyNode node = new ProxyNode(vertx, config, source, nodeName, registry, nodes);
     // A failed start answers at once, then closes Vert.x: a close() started from an event loop
     // never completes its own future (its context is gone by then), so nothing waits on it.
     Promise<ProxyNode> started = Promise.promise();
@@ -227,7 +228,7 @@ public final class ProxyNode {
         });
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     AccessLog.configure(config.accessLog());
-    AccessLog accessLog = new AccessLog(config.accessLogPaths(), nodeId);
+    AccessLog accessLog = new AccessLog(config.accessLogPaths(), nodeName);
     IngressVerticle.Parts parts =
         new IngressVerticle.Parts(
             config,
@@ -244,7 +245,7 @@ public final class ProxyNode {
             admission,
             router,
             engines,
-            nodeId,
+            nodeName,
             memory,
             dnsFailures);
     return clusterView
@@ -382,7 +383,7 @@ public final class ProxyNode {
 
   /** The node's one name ({@code nodeName}): metrics label, logs, stats, dashboard. */
   public String nodeName() {
-    return nodeId;
+    return nodeName;
   }
 
   public Vertx vertx() {

@@ -60,7 +60,7 @@ public final class NameGuard {
                   + name
                   + "' is already the name of the live member at "
                   + twin.getAddress()
-                  + " (expected: a name no other member of cluster has; set nodeName on one of"
+                  + " (expected: a name no other member of the cluster has; set nodeName on one of"
                   + " them). This node leaves the cluster."));
       return;
     }
