@@ -36,7 +36,8 @@ final class ConfigCheck {
       NodeSettings.initial(
           config, (allow, deny) -> DestinationPolicy.of(allow, deny, config.host(), config::port));
       if (config.cluster().enabled()) {
-        ClusterSetup.clusterManager(config.cluster()); // parses the XML; joins nothing
+        ClusterSetup.clusterManager(
+            config.cluster(), config.nodeName()); // parses the XML; joins nothing
       }
       String file = source.file();
       out.println(

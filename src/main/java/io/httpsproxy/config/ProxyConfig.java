@@ -68,6 +68,8 @@ public record ProxyConfig(
     HeaderRules headers,
     AuthGuardConfig authGuard,
     AdminListener admin,
+    NodeIdentity identity,
+    AppLogConfig appLog,
     ClusterConfig cluster,
     ResolverConfig resolver) {
 
@@ -300,6 +302,8 @@ public record ProxyConfig(
         HeaderRules.fromJson(j),
         AuthGuardConfig.fromJson(j),
         AdminListener.fromJson(j),
+        NodeIdentity.fromJson(j),
+        AppLogConfig.fromJson(j),
         ClusterConfig.fromJson(j),
         ResolverConfig.fromJson(j));
   }
@@ -351,6 +355,8 @@ public record ProxyConfig(
     headers.putInto(json);
     authGuard.putInto(json);
     admin.putInto(json);
+    identity.putInto(json);
+    appLog.putInto(json);
     cluster.putInto(json);
     resolver.putInto(json);
     return json;
@@ -384,6 +390,11 @@ public record ProxyConfig(
 
   public boolean authEnabled() {
     return !credentialsFile.isEmpty();
+  }
+
+  /** The node's one name (metrics, logs, stats, dashboard); see {@link NodeIdentity}. */
+  public String nodeName() {
+    return identity.nodeName();
   }
 
   public boolean hasCaFile() {

@@ -54,7 +54,14 @@ public enum Setting {
           + " outside maxConnections; -1 = none, 0 = pick a free one"),
   ADMIN_HOST("adminHost", Kind.STRING, "address the admin listener binds"),
   ADMIN_ON_PROXY_PORT(
-      "adminOnProxyPort", Kind.BOOL, "serve the admin endpoints on the proxy port too"),
+      "adminOnProxyPort",
+      Kind.BOOL,
+      "serve the admin endpoints on the proxy port too (as before adminPort was on by default)"),
+  NODE_NAME(
+      "nodeName",
+      Kind.STRING,
+      "this node's name in metrics, logs, /stats and the dashboard, unique in a cluster;"
+          + " empty = clusterPublicHost:port, else the host name"),
   CLUSTER("cluster", Kind.BOOL, "join a Hazelcast cluster; nodes share one event bus"),
   CLUSTER_NAME("clusterName", Kind.STRING, "cluster name; nodes with another name stay apart"),
   CLUSTER_MEMBERS(
@@ -100,6 +107,10 @@ public enum Setting {
   ACCESS_LOG_PATHS("accessLogPaths", Kind.BOOL, "put URL paths (and queries) in the access log"),
   LOG_LEVEL(
       "logLevel", Kind.STRING, "level of the application log: ERROR, WARN, INFO, DEBUG, TRACE"),
+  LOG_FORMAT(
+      "logFormat",
+      Kind.STRING,
+      "application log format on stderr: text, or json (one object per line)"),
   SHUTDOWN_DELAY(
       "shutdownDelay",
       Kind.SECONDS,

@@ -76,7 +76,7 @@ public final class ProxyMeters {
 
   private ProxyMeters() {}
 
-  /** A Prometheus registry whose every meter is tagged with the node id. */
+  /** A Prometheus registry whose every meter is tagged {@code node} with the nodeName. */
   public static PrometheusMeterRegistry newRegistry(String nodeId) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry

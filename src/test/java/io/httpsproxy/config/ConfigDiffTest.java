@@ -69,6 +69,8 @@ class ConfigDiffTest {
             Setting.ADMIN_PORT,
             Setting.ADMIN_HOST,
             Setting.ADMIN_ON_PROXY_PORT,
+            Setting.NODE_NAME,
+            Setting.LOG_FORMAT,
             Setting.CLUSTER,
             Setting.CLUSTER_NAME,
             Setting.CLUSTER_MEMBERS,

@@ -56,9 +56,9 @@ class MetricsTest {
 
   @Test
   void statsLogSnapshotAndPrometheusAgreeAfterAKnownMix() {
-    ProxyClient client = proxy.client();
-    JsonObject stats = client.local(HttpMethod.GET, "/stats", null).await().json();
-    ProxyClient.Resp scrape = client.local(HttpMethod.GET, "/metrics", null).await();
+    ProxyClient admin = proxy.admin();
+    JsonObject stats = admin.local(HttpMethod.GET, "/stats", null).await().json();
+    ProxyClient.Resp scrape = admin.local(HttpMethod.GET, "/metrics", null).await();
     JsonObject snapshot = proxy.node().stats().snapshot();
     assertEquals(200, scrape.status());
     assertTrue(
@@ -145,7 +145,7 @@ class MetricsTest {
   @Test
   void everySampleIsTaggedWithTheNodeAndNoneWithAnUpstream() {
     PromText prom = scrape();
-    String node = proxy.node().nodeId();
+    String node = proxy.node().nodeName();
     for (PromText.Sample s : prom.samples()) {
       assertEquals(node, s.labels().get("node"), s.toString());
     }
@@ -194,7 +194,7 @@ class MetricsTest {
       assertEquals(200, p.client().get(up.url("/echo")).await().status());
       PromText prom =
           PromText.parse(
-              p.client().local(HttpMethod.GET, "/metrics", null).await().body().toString());
+              p.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString());
       for (String name :
           new String[] {
             "vertx_http_server_requests_total",
@@ -211,7 +211,7 @@ class MetricsTest {
 
   private static PromText scrape() {
     return PromText.parse(
-        proxy.client().local(HttpMethod.GET, "/metrics", null).await().body().toString());
+        proxy.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString());
   }
 
   private static long sum(PromText prom, String name) {
