@@ -14,6 +14,7 @@ import io.httpsproxy.egress.Engines;
 import io.httpsproxy.ingress.AccessLog;
 import io.httpsproxy.ingress.AdminVerticle;
 import io.httpsproxy.ingress.IngressVerticle;
+import io.httpsproxy.ingress.TlsRotation;
 import io.httpsproxy.metrics.ProxyMeters;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
@@ -78,6 +79,7 @@ public final class ProxyNode {
 
   private final AtomicInteger port = new AtomicInteger();
   private final AtomicInteger adminPort = new AtomicInteger(-1);
+  private final AtomicInteger tlsPort = new AtomicInteger(-1);
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
   private final AtomicInteger loops = new AtomicInteger();
   private final Admission admission;
@@ -269,11 +271,13 @@ public final class ProxyNode {
                 vertx.deployVerticle(
                     () -> {
                       IngressVerticle v =
-                          new IngressVerticle(parts, loops.getAndIncrement(), port::set);
+                          new IngressVerticle(
+                              parts, loops.getAndIncrement(), port::set, tlsPort::set);
                       ingresses.add(v);
                       return v;
                     },
                     perLoop))
+        .onSuccess(id -> TlsRotation.install(vertx, settings, reloader, () -> ingresses.get(0)))
         .compose(
             id ->
                 config.admin().enabled()
@@ -348,6 +352,11 @@ public final class ProxyNode {
 
   public int port() {
     return port.get();
+  }
+
+  /** The TLS listener's port, or -1 when there is none. */
+  public int tlsPort() {
+    return tlsPort.get();
   }
 
   /** The admin listener's port, or -1 when there is none. */

@@ -67,6 +67,7 @@ public record ProxyConfig(
     HeaderRules headers,
     AuthGuardConfig authGuard,
     AdminListener admin,
+    TlsListener tls,
     ClusterConfig cluster,
     ResolverConfig resolver) {
 
@@ -180,7 +181,10 @@ public record ProxyConfig(
   private static final long MAX_API_BYTES = 1L << 30;
 
   public ProxyConfig {
-    checkRange("port", port, 0, 65535);
+    checkRange("port", port, -1, 65535);
+    if (port < 0 && (tls == null || !tls.enabled())) {
+      throw ConfigException.invalid("port", port, ">= 0, or a tlsPort: at least one listener");
+    }
     if (host == null || host.isBlank()) {
       throw ConfigException.invalid("host", host, "an address to bind, e.g. 0.0.0.0");
     }
@@ -290,6 +294,7 @@ public record ProxyConfig(
         HeaderRules.fromJson(j),
         AuthGuardConfig.fromJson(j),
         AdminListener.fromJson(j),
+        TlsListener.fromJson(j),
         ClusterConfig.fromJson(j),
         ResolverConfig.fromJson(j));
   }
@@ -340,6 +345,7 @@ public record ProxyConfig(
     headers.putInto(json);
     authGuard.putInto(json);
     admin.putInto(json);
+    tls.putInto(json);
     cluster.putInto(json);
     resolver.putInto(json);
     return json;
