@@ -195,4 +195,53 @@ class TlsListenerTest {
     assertTrue(java.nio.file.Files.size(sess) > 0, "no ticket saved: " + first);
     assertTrue(second.contains("Reused, TLSv1.3"), second);
   }
+
+  @Test
+  void oneMaxConnectionsCountsBothListeners() throws Exception {
+    TestCa.ServerCert cert = ca.issue("limited");
+    try (ProxyHarness limited =
+        ProxyHarness.start(
+            ProxyFixture.baseConfig(ca, null)
+                .put("maxConnections", 2)
+                .put("tlsPort", 0)
+                .put("tlsCertFile", cert.certPem().toString())
+                .put("tlsKeyFile", cert.keyPem().toString()))) {
+      SSLContext ctx = TlsClients.trusting(ca.caPem());
+      String health = "GET /health HTTP/1.1\r\nHost: p\r\n\r\n";
+      try (java.net.Socket plain = new java.net.Socket("127.0.0.1", limited.port());
+          SSLSocket tls = TlsClients.connect(ctx, limited.node().tlsPort());
+          SSLSocket third = TlsClients.connect(ctx, limited.node().tlsPort())) {
+        plain.setSoTimeout(10_000);
+        assertEquals(200, RawHttp.status(RawHttp.exchange(plain, health)));
+        assertEquals(200, RawHttp.status(RawHttp.exchange(tls, health)));
+
+        String refused = RawHttp.exchange(third, health);
+
+        assertEquals(503, RawHttp.status(refused), refused);
+      }
+    }
+  }
+
+  @Test
+  void thePlainListenerCanBeOff() throws Exception {
+    TestCa.ServerCert cert = ca.issue("tls-only");
+    try (ProxyHarness tlsOnly =
+        ProxyHarness.start(
+            ProxyFixture.baseConfig(ca, null)
+                .put("port", -1)
+                .put("tlsPort", 0)
+                .put("tlsCertFile", cert.certPem().toString())
+                .put("tlsKeyFile", cert.keyPem().toString()))) {
+      Curl.Result r =
+          Curl.run(
+              "--proxy",
+              "https://127.0.0.1:" + tlsOnly.node().tlsPort(),
+              "--proxy-cacert",
+              ca.caPem().toString(),
+              http.url("/echo/tls-only"));
+
+      assertEquals(200, r.status(), r.describe());
+      assertEquals(0, tlsOnly.port(), "no plain port was bound");
+    }
+  }
 }
