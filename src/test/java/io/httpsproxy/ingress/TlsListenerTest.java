@@ -244,4 +244,20 @@ class TlsListenerTest {
       assertEquals(0, tlsOnly.port(), "no plain port was bound");
     }
   }
+
+  @Test
+  void plainHttpSentToTheTlsPortIsCountedAsNotTls() throws Exception {
+    TlsHandshakes h = proxy.node().stats().tlsHandshakes();
+    long before = h.count(TlsHandshakes.Reason.NOT_TLS);
+
+    String reply =
+        RawHttp.exchange(proxy.node().tlsPort(), "GET /health HTTP/1.1\r\nHost: p\r\n\r\n", 2000);
+
+    assertEquals(-1, RawHttp.status(reply), "no HTTP answer in clear text: " + reply);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (h.count(TlsHandshakes.Reason.NOT_TLS) == before && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(before + 1, h.count(TlsHandshakes.Reason.NOT_TLS));
+  }
 }
