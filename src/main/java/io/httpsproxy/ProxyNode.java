@@ -111,8 +111,7 @@ public final class ProxyNode {
     // The port is known only once ingress listens; until then no upstream call can run anyway.
     NodeSettings.PolicyFactory policies =
         (allow, deny) ->
-            DestinationPolicy.of(
-                allow, deny, config.host(), port::get, config.cluster().ownPorts());
+            DestinationPolicy.of(allow, deny, config.host(), port::get, config.otherOwnPorts());
     this.settings = new LiveSettings(NodeSettings.initial(config, policies));
     this.memory =
         new MemoryGuard(

@@ -377,6 +377,18 @@ public record ProxyConfig(
     return maxBodyBytes > 0 ? Math.min(maxBodyBytes, apiMaxBodyBytes) : apiMaxBodyBytes;
   }
 
+  /**
+   * The node's listening ports besides the plain proxy port that are known before it listens
+   * (Hazelcast, event bus, a fixed tlsPort): never destinations on the node's own addresses.
+   */
+  public java.util.Set<Integer> otherOwnPorts() {
+    java.util.Set<Integer> ports = new java.util.HashSet<>(cluster.ownPorts());
+    if (tls.port() > 0) {
+      ports.add(tls.port());
+    }
+    return ports;
+  }
+
   public boolean authEnabled() {
     return !credentialsFile.isEmpty();
   }

@@ -260,4 +260,24 @@ class TlsListenerTest {
     }
     assertEquals(before + 1, h.count(TlsHandshakes.Reason.NOT_TLS));
   }
+
+  @Test
+  void aFixedTlsPortOfThisNodeIsNoDestination() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    TestCa.ServerCert cert = ca.issue("fixed");
+    try (ProxyHarness fixed =
+        ProxyHarness.start(
+            ProxyFixture.baseConfig(ca, null)
+                .put("tlsPort", port)
+                .put("tlsCertFile", cert.certPem().toString())
+                .put("tlsKeyFile", cert.keyPem().toString()))) {
+      var r = fixed.client().get("http://127.0.0.1:" + port + "/health").await();
+
+      assertEquals(403, r.status(), r.body().toString());
+      assertEquals("DESTINATION_DENIED", r.header("X-Proxy-Error"));
+    }
+  }
 }
