@@ -131,10 +131,9 @@ public final class Main {
       return EXIT_START_FAILED;
     }
     log.info(
-        "https-proxy node {} listening on {}:{} (workers={}, queueSize={}, maxConnections={}; {})",
+        "https-proxy node {} listening on {} (workers={}, queueSize={}, maxConnections={}; {})",
         node.nodeId(),
-        config.host(),
-        node.port(),
+        config.port() < 0 ? "the TLS port only (port -1)" : config.host() + ":" + node.port(),
         config.workers(),
         config.queueSize(),
         config.maxConnections(),
