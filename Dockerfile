@@ -13,6 +13,7 @@ WORKDIR /opt/https-proxy
 COPY --from=build /src/target/https-proxy.jar /opt/https-proxy/https-proxy.jar
 COPY conf/proxy.json conf/cluster.xml /opt/https-proxy/conf/
 USER https-proxy
-# 8888: proxy; 5701: Hazelcast; 5702: event bus (set PROXY_EVENT_BUS_PORT to use it).
-EXPOSE 8888 5701 5702
+# 8888: proxy; 8889: admin (/stats, /metrics, /health, /ready, /dashboard; it binds 127.0.0.1
+# unless PROXY_ADMIN_HOST says otherwise); 5701: Hazelcast; 5702: event bus (PROXY_EVENT_BUS_PORT).
+EXPOSE 8888 8889 5701 5702
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/https-proxy/https-proxy.jar"]

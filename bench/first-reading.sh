@@ -37,9 +37,9 @@ http {
 }
 NGX
 nginx -p $W -c $W/nginx.conf
-java $JAVA_OPTS -jar $JAR --host 127.0.0.1 --port 18888 --ca-file $W/ca.pem --workers 256 --allow-destinations 127.0.0.0/8,localhost ${PROXY_ARGS:-} > $W/proxy.log 2>&1 &
+java $JAVA_OPTS -jar $JAR --host 127.0.0.1 --port 18888 --admin-port 18890 --ca-file $W/ca.pem --workers 256 --allow-destinations 127.0.0.0/8,localhost ${PROXY_ARGS:-} > $W/proxy.log 2>&1 &
 echo $! > $W/proxy.pid
-for _ in $(seq 50); do grep -q listening $W/proxy.log && break; sleep 0.2; done
+for _ in $(seq 50); do grep -q "node [^ ]* listening" $W/proxy.log && break; sleep 0.2; done
 cat > $W/abs.lua <<'LUA'
 wrk.method = "GET"
 wrk.path = "https://localhost:18443/1k"
@@ -51,4 +51,4 @@ wrk -t2 -c$CONNS -d${DUR}s --latency https://localhost:18443/1k | grep -E "Reque
 echo "== proxy: wrk -> https-proxy (absolute-form GET https://...) -> nginx https (1 KiB)"
 wrk -t2 -c$CONNS -d${DUR}s --latency -s $W/abs.lua http://127.0.0.1:18888 | grep -E "Requests/sec|50%|99%|Non-2xx|rrors"
 echo "== proxy /stats"
-curl -s http://127.0.0.1:18888/stats | tr -d ' \n' | head -c 400; echo
+curl -s http://127.0.0.1:18890/stats | tr -d ' \n' | head -c 400; echo

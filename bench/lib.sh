@@ -99,19 +99,21 @@ proxy_start() {
   [ -f "$W/empty.json" ] || echo '{}' > "$W/empty.json"
   # shellcheck disable=SC2086 # PROXY_JAVA_OPTS is a list of words
   ${PROXY_CPUS:+taskset -c "$PROXY_CPUS"} java ${PROXY_JAVA_OPTS:-} -jar target/https-proxy.jar --config "$W/empty.json" --host 127.0.0.1 \
-    --port 0 --allow-destinations 127.0.0.0/8,localhost "$@" > "$W/$name.log" 2>&1 &
+    --port 0 --admin-port 0 --allow-destinations 127.0.0.0/8,localhost "$@" > "$W/$name.log" 2>&1 &
   PROXY_PID=$!
   PIDS+=("$PROXY_PID")
-  for _ in $(seq 150); do grep -q "listening on" "$W/$name.log" 2>/dev/null && break; sleep 0.2; done
-  PROXY_PORT=$(grep -o "listening on 127.0.0.1:[0-9]*" "$W/$name.log" | head -1 | grep -o "[0-9]*$") \
+  for _ in $(seq 150); do grep -q "node [^ ]* listening on" "$W/$name.log" 2>/dev/null && break; sleep 0.2; done
+  PROXY_PORT=$(grep -o "node [^ ]* listening on 127.0.0.1:[0-9]*" "$W/$name.log" | head -1 | grep -o "[0-9]*$") \
     || { echo "proxy $name did not start:"; cat "$W/$name.log"; return 1; }
+  # /stats, /metrics, /health, /ready are on the admin listener (a free port here), not PROXY_PORT
+  ADMIN_PORT=$(grep -o "admin listening on 127.0.0.1:[0-9]*" "$W/$name.log" | head -1 | grep -o "[0-9]*$")
 }
 proxy_stop() { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
 
-# proxy_heap_mib [PID PORT] -> heap in use right after a full GC (jcmd GC.run), from the proxy's
+# proxy_heap_mib [PID ADMIN_PORT] -> heap in use right after a full GC (jcmd GC.run), from the proxy's
 # own /metrics (sum of jvm_memory_used_bytes over the heap pools), in MiB
 proxy_heap_mib() {
-  local pid=${1:-$PROXY_PID} port=${2:-$PROXY_PORT}
+  local pid=${1:-$PROXY_PID} port=${2:-$ADMIN_PORT}
   jcmd "$pid" GC.run > /dev/null 2>&1 || true
   curl -s "http://127.0.0.1:$port/metrics" \
     | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s += $NF} END {printf "%.1f", s / 1048576}'
@@ -119,9 +121,9 @@ proxy_heap_mib() {
 # proxy_rss_kib [PID] / proxy_hwm_kib [PID] -> VmRSS / VmHWM (peak RSS) of the process, KiB
 proxy_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/${1:-$PROXY_PID}/status"; }
 proxy_hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/${1:-$PROXY_PID}/status"; }
-# proxy_stat EXPR [PORT] -> one value of /stats, EXPR in Python over s (e.g. 's["queueSize"]')
+# proxy_stat EXPR [ADMIN_PORT] -> one value of /stats, EXPR in Python over s (e.g. 's["queueSize"]')
 proxy_stat() {
-  curl -s "http://127.0.0.1:${2:-$PROXY_PORT}/stats" \
+  curl -s "http://127.0.0.1:${2:-$ADMIN_PORT}/stats" \
     | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
 }
 

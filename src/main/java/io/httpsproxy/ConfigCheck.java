@@ -38,7 +38,8 @@ final class ConfigCheck {
               config,
               (allow, deny) -> DestinationPolicy.of(allow, deny, config.host(), config::port));
       if (config.cluster().enabled()) {
-        ClusterSetup.clusterManager(config.cluster()); // parses the XML; joins nothing
+        ClusterSetup.clusterManager(
+            config.cluster(), config.nodeName()); // parses the XML; joins nothing
       }
       String file = source.file();
       out.println(

@@ -86,6 +86,7 @@ public final class Main {
    * reloads the config (this node only; {@code POST /admin/reload?scope=cluster} reaches all).
    */
   private static int serve(ProxyConfig config, ConfigSource source) {
+    io.httpsproxy.metrics.AppLog.configure(config.appLog(), config.nodeName());
     Logger log = LoggerFactory.getLogger("https-proxy");
     CountDownLatch stopRequested = new CountDownLatch(1);
     CountDownLatch stopAgain = new CountDownLatch(1);
@@ -131,8 +132,8 @@ public final class Main {
       return EXIT_START_FAILED;
     }
     log.info(
-        "https-proxy node {} listening on {} (workers={}, queueSize={}, maxConnections={}; {})",
-        node.nodeId(),
+        "https-proxy node {} listening on {}:{} (workers={}, queueSize={}, maxConnections={}; {})",
+        node.nodeName(),
         config.port() < 0 ? "the TLS port only (port -1)" : config.host() + ":" + node.port(),
         config.workers(),
         config.queueSize(),

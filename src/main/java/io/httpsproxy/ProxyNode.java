@@ -3,7 +3,7 @@ package io.httpsproxy;
 import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.admission.MemoryGuard;
-import io.httpsproxy.cluster.ClusterSetup;
+import io.httpsproxy.cluster.ClusterJoin;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.cluster.NodeFence;
@@ -14,7 +14,6 @@ import io.httpsproxy.egress.Engines;
 import io.httpsproxy.ingress.AccessLog;
 import io.httpsproxy.ingress.AdminVerticle;
 import io.httpsproxy.ingress.IngressVerticle;
-import io.httpsproxy.ingress.TlsRotation;
 import io.httpsproxy.metrics.ProxyMeters;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
@@ -36,7 +35,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,12 +47,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One running proxy node: Vert.x (clustered or not), the node's admission and stream router, the
  * statistics reporter and the ingress servers (each with its event loop's workers), deployed in
  * that order so it listens only when it can serve. It owns the node's meter registry (Vert.x, JVM
- * and domain meters, all tagged with the node id) and its readiness: not ready until every verticle
- * is deployed, and again from the start of a drain.
+ * and domain meters, all tagged with the nodeName) and its readiness: not ready until every
+ * verticle is deployed, and again from the start of a drain.
  *
- * <p>A node has two ids: {@link #nodeId()}, 8 hex digits made before Vert.x starts (it tags every
- * meter and names the node in answers and logs), and, for addressing on the event bus, the id the
- * cluster manager gives it ({@link NodeDirectory#selfId()}; the same UUID when not clustered).
+ * <p>A node has one name, {@link #nodeName()} (the {@code nodeName} setting): it tags every meter
+ * and names the node in answers, logs and stats. Only event-bus addressing uses the id the cluster
+ * manager gives it ({@link NodeDirectory#selfId()}, a UUID per process), never shown to operators.
  */
 public final class ProxyNode {
   private final Vertx vertx;
@@ -64,7 +62,7 @@ public final class ProxyNode {
 
   private final LiveSettings settings;
   private final Reloader reloader;
-  private final String nodeId;
+  private final String nodeName;
   private final PrometheusMeterRegistry registry;
   private final ProxyStats stats;
   private final Engines engines;
@@ -79,7 +77,6 @@ public final class ProxyNode {
 
   private final AtomicInteger port = new AtomicInteger();
   private final AtomicInteger adminPort = new AtomicInteger(-1);
-  private final AtomicInteger tlsPort = new AtomicInteger(-1);
   private final List<IngressVerticle> ingresses = new CopyOnWriteArrayList<>();
   private final AtomicInteger loops = new AtomicInteger();
   private final Admission admission;
@@ -93,15 +90,15 @@ public final class ProxyNode {
       Vertx vertx,
       ProxyConfig config,
       ConfigSource source,
-      String nodeId,
+      String nodeName,
       PrometheusMeterRegistry registry,
       NodeDirectory nodes) {
     this.vertx = vertx;
     this.config = config;
-    this.nodeId = nodeId;
+    this.nodeName = nodeName;
     this.registry = registry;
     this.nodes = nodes;
-    this.stats = new ProxyStats(registry, nodeId);
+    this.stats = new ProxyStats(registry, nodeName);
     this.engines = Engines.of(config, vertx);
     this.admission =
         new Admission(
@@ -111,12 +108,19 @@ public final class ProxyNode {
     // The port is known only once ingress listens; until then no upstream call can run anyway.
     NodeSettings.PolicyFactory policies =
         (allow, deny) ->
-            DestinationPolicy.of(allow, deny, config.host(), port::get, config.otherOwnPorts());
+            DestinationPolicy.of(
+                allow,
+                deny,
+                config.host(),
+                port::get,
+                config.admin().host(),
+                adminPort::get,
+                config.tls().withOwnPort(config.cluster().ownPorts()));
     this.settings = new LiveSettings(NodeSettings.initial(config, policies));
     this.memory =
         new MemoryGuard(
             () -> settings.config().memoryPressure(), () -> settings.config().memoryCritical());
-    this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeId);
+    this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeName);
     this.clusterView =
         new ClusterView(
             vertx,
@@ -125,12 +129,12 @@ public final class ProxyNode {
                     .snapshot()
                     .put("readiness", readiness.toJson())
                     .put("config", configJson(settings.get()))
+                    .put("limits", limitsJson(settings.config()))
                     .put("engines", engines.toJson())
                     .put("memory", memory.toJson())
                     .put("auth", settings.get().authGuard().toJson())
                     .put("fence", nodes.fence().toJson()),
-            nodes.selfId(),
-            nodes::nodes);
+            nodes);
     readiness
         .add(() -> deployed.get() ? null : "starting")
         .add(() -> draining.get() ? "draining" : null);
@@ -152,13 +156,15 @@ public final class ProxyNode {
 
   /** Starts with {@code config}, already read from {@code source}. */
   public static Future<ProxyNode> start(ProxyConfig config, ConfigSource source) {
-    String uuid = UUID.randomUUID().toString();
-    String nodeId = uuid.substring(0, 8);
+    String nodeName = config.nodeName();
     VertxOptions options =
         new VertxOptions()
             .setEventLoopPoolSize(config.eventLoops())
             .setPreferNativeTransport(config.nativeTransport())
-            .setMetricsOptions(ProxyMeters.vertxOptions(nodeId));
+            // Unique per process even when two nodes in one JVM (tests) share a nodeName.
+            .setMetricsOptions(
+                ProxyMeters.vertxOptions(
+                    nodeName + "-" + UUID.randomUUID(), config.vertxRequestMetrics()));
     if (!config.dnsServerList().isEmpty()) {
       options.setAddressResolverOptions(
           new AddressResolverOptions()
@@ -166,48 +172,32 @@ public final class ProxyNode {
               .setQueryTimeout(config.resolver().queryTimeout().toMillis()));
     }
     // The registry exists before Vert.x, so the node tag is on every meter Vert.x registers.
-    PrometheusMeterRegistry registry = ProxyMeters.newRegistry(nodeId);
+    PrometheusMeterRegistry registry = ProxyMeters.newRegistry(nodeName);
     VertxBuilder builder =
         Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     // Single nodes too: a frozen node's clients may have left while it was stopped.
     NodeFence fence = NodeFence.create().start();
     if (!config.cluster().enabled()) {
       return deployOn(
-          builder.build(), config, source, nodeId, registry, NodeDirectory.single(uuid, fence));
+          builder.build(),
+          config,
+          source,
+          nodeName,
+          registry,
+          NodeDirectory.single(UUID.randomUUID().toString(), nodeName, fence));
     }
-    HazelcastClusterManager manager = ClusterSetup.clusterManager(config.cluster());
-    options.setEventBusOptions(ClusterSetup.eventBus(config.cluster()));
-    Promise<ProxyNode> started = Promise.promise();
-    builder
-        .withClusterManager(manager)
-        .buildClustered()
-        .onComplete(
-            ar -> {
-              if (ar.failed()) {
-                fence.stop();
-                started.fail(ar.cause());
-                return;
-              }
-              deployOn(
-                      ar.result(),
-                      config,
-                      source,
-                      nodeId,
-                      registry,
-                      NodeDirectory.clustered(manager, fence))
-                  .onComplete(started);
-            });
-    return started.future();
+    return ClusterJoin.join(builder, options, config.cluster(), nodeName, fence)
+        .compose(j -> deployOn(j.vertx(), config, source, nodeName, registry, j.nodes()));
   }
 
   private static Future<ProxyNode> deployOn(
       Vertx vertx,
       ProxyConfig config,
       ConfigSource source,
-      String nodeId,
+      String nodeName,
       PrometheusMeterRegistry registry,
       NodeDirectory nodes) {
-    ProxyNode node = new ProxyNode(vertx, config, source, nodeId, registry, nodes);
+    ProxyNode node = new ProxyNode(vertx, config, source, nodeName, registry, nodes);
     // A failed start answers at once, then closes Vert.x: a close() started from an event loop
     // never completes its own future (its context is gone by then), so nothing waits on it.
     Promise<ProxyNode> started = Promise.promise();
@@ -240,7 +230,7 @@ public final class ProxyNode {
         });
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     AccessLog.configure(config.accessLog());
-    AccessLog accessLog = new AccessLog(config.accessLogPaths(), nodeId);
+    AccessLog accessLog = new AccessLog(config.accessLogPaths(), nodeName);
     IngressVerticle.Parts parts =
         new IngressVerticle.Parts(
             config,
@@ -257,7 +247,7 @@ public final class ProxyNode {
             admission,
             router,
             engines,
-            nodeId,
+            nodeName,
             memory,
             dnsFailures);
     return clusterView
@@ -270,18 +260,28 @@ public final class ProxyNode {
                 vertx.deployVerticle(
                     () -> {
                       IngressVerticle v =
-                          new IngressVerticle(
-                              parts, loops.getAndIncrement(), port::set, tlsPort::set);
+                          new IngressVerticle(parts, loops.getAndIncrement(), port::set);
                       ingresses.add(v);
                       return v;
                     },
                     perLoop))
-        .onSuccess(id -> TlsRotation.install(vertx, settings, reloader, () -> ingresses.get(0)))
         .compose(
             id ->
                 config.admin().enabled()
                     ? vertx.deployVerticle(new AdminVerticle(parts, adminPort::set))
                     : Future.succeededFuture(id));
+  }
+
+  /** The limits in force, so the dashboard can show each node's use against them. */
+  private static JsonObject limitsJson(ProxyConfig c) {
+    return new JsonObject()
+        .put("maxConnections", c.maxConnections())
+        .put("maxTunnels", c.maxTunnels())
+        .put("queueSize", c.queueSize())
+        .put("workers", c.workers())
+        .put("queueTimeoutMs", c.queueTimeout().toMillis())
+        .put("requestTimeoutMs", c.requestTimeout().toMillis())
+        .put("maxBodyBytes", c.maxBodyBytes());
   }
 
   private static JsonObject configJson(NodeSettings s) {
@@ -355,7 +355,7 @@ public final class ProxyNode {
 
   /** The TLS listener's port, or -1 when there is none. */
   public int tlsPort() {
-    return tlsPort.get();
+    return ingresses.isEmpty() ? -1 : ingresses.get(0).tlsPort();
   }
 
   /** The admin listener's port, or -1 when there is none. */
@@ -388,8 +388,9 @@ public final class ProxyNode {
     return reloader;
   }
 
-  public String nodeId() {
-    return nodeId;
+  /** The node's one name ({@code nodeName}): metrics label, logs, stats, dashboard. */
+  public String nodeName() {
+    return nodeName;
   }
 
   public Vertx vertx() {

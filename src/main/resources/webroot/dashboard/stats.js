@@ -29,25 +29,42 @@ export function rate(prevValue, nowValue, seconds) {
   return Math.max(0, nowValue - prevValue) / seconds;
 }
 
+/** A counter's rate between two reads of a node (`p` null: no earlier read), or null. */
+function counterRate(p, now, get, dt) {
+  return rate(p ? get(p) || 0 : undefined, get(now) || 0, dt);
+}
+
+/** Interval percentile of histogram `key` of `latency` (request, upstream, queueWait). */
+function pct(q, p, now, key) {
+  return p && p.latency[key] && now.latency[key] ? quantile(q, p.latency[key], now.latency[key]) : null;
+}
+
 /**
  * The numbers the dashboard shows for one node at one read. `prev` is the node's previous
- * snapshot (or null); a restarted node (uptime went down) is treated as having none.
+ * snapshot (or null); a restarted node (uptime went down) is treated as having none. `entered`
+ * counts requests where clients sent them, `served` the upstream calls this node's workers made
+ * (for any node); the outcome classes are /stats `classes` (refused: client or policy; upstream
+ * failures; timeouts; overload), each per second.
  */
 export function point(prev, now) {
   const p = prev && prev.uptimeSeconds < now.uptimeSeconds ? prev : null;
   const dt = p ? now.uptimeSeconds - p.uptimeSeconds : 0;
-  const r = now.requests;
-  const pr = p ? p.requests : {};
-  const latency = now.latency.request;
-  const prevLatency = p ? p.latency.request : null;
+  const cls = (k) => (s) => (s.classes || {})[k];
   return {
-    rps: rate(pr.total, r.total, dt),
-    p50: p ? quantile(0.5, prevLatency, latency) : null,
-    p99: p ? quantile(0.99, prevLatency, latency) : null,
+    rps: counterRate(p, now, (s) => s.requests.total, dt),
+    served: counterRate(p, now, (s) => s.upstream.calls, dt),
+    p50: pct(0.5, p, now, "request"),
+    p99: pct(0.99, p, now, "request"),
+    upP50: pct(0.5, p, now, "upstream"),
+    upP99: pct(0.99, p, now, "upstream"),
+    qwP50: pct(0.5, p, now, "queueWait"),
+    qwP99: pct(0.99, p, now, "queueWait"),
     queue: now.queued,
     busy: now.busyWorkers,
-    rejected: rate(pr.rejected, r.rejected, dt),
-    errors: rate(p ? pr.errors + pr.timeouts : undefined, r.errors + r.timeouts, dt),
+    refused: counterRate(p, now, cls("refused"), dt),
+    upstreamFailed: counterRate(p, now, cls("upstreamFailed"), dt),
+    timeouts: counterRate(p, now, cls("timeouts"), dt),
+    overload: counterRate(p, now, cls("overload"), dt),
     byType: Object.fromEntries(
       Object.entries(now.errorsByType).map(([code, n]) => [
         code,
@@ -55,6 +72,25 @@ export function point(prev, now) {
       ]),
     ),
   };
+}
+
+/**
+ * Remembers nodes that answered before and are gone now, with when they were first missed: the
+ * server's `lost` list wins (it knows when the member left), the page's memory covers a node the
+ * server no longer lists. Returns the new map name -> {lostAtMs, last}; at most `max`, newest kept.
+ */
+export function lostNodes(known, liveNames, serverLost, lastSeen, nowMs, max) {
+  const out = new Map();
+  for (const [name, v] of known) if (!liveNames.includes(name)) out.set(name, v);
+  for (const name of lastSeen.keys()) {
+    if (!liveNames.includes(name) && !out.has(name)) out.set(name, { lostAtMs: nowMs });
+  }
+  for (const [name, v] of Object.entries(serverLost || {})) {
+    if (!liveNames.includes(name)) out.set(name, { lostAtMs: v.lostAtMs });
+  }
+  for (const [name, v] of out) v.last = lastSeen.get(name) || v.last || null;
+  const sorted = [...out.entries()].sort((a, b) => b[1].lostAtMs - a[1].lostAtMs).slice(0, max);
+  return new Map(sorted);
 }
 
 /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.httpsproxy.config.AdminListener;
 import io.httpsproxy.config.ConfigLoader;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.config.ServeCommand;
@@ -70,6 +71,10 @@ class ComposeFileTest {
           ConfigLoader.load(ServeCommand.create().parseArgs("--config", "conf/proxy.json"), env);
       assertTrue(config.cluster().enabled(), node);
       assertEquals(node, config.cluster().host(), node);
+      assertEquals(node, config.nodeName(), node);
+      // Reachable from Prometheus's container; published on the host's loopback only (below).
+      assertEquals("0.0.0.0", config.admin().host(), node);
+      assertEquals(false, config.admin().onProxyPort(), node);
     }
   }
 
@@ -109,16 +114,27 @@ class ComposeFileTest {
   }
 
   @Test
-  void eachNodePublishesItsProxyPort() {
+  void eachNodePublishesItsProxyPortAndItsAdminPort() {
     Set<Integer> published = new TreeSet<>();
     for (String node : NODES) {
-      String port = env(node).getOrDefault("PROXY_PORT", String.valueOf(ProxyConfig.DEFAULT_PORT));
       List<Published> ports = ports(node);
-      assertEquals(1, ports.size(), node);
-      assertEquals(Integer.parseInt(port), ports.get(0).target(), node);
+      assertEquals(2, ports.size(), node);
+      assertEquals(proxyPort(node), ports.get(0).target(), node);
+      assertEquals(adminPort(node), ports.get(1).target(), node);
       published.add(ports.get(0).published());
+      published.add(ports.get(1).published());
     }
-    assertEquals(3, published.size(), "each node needs its own host port");
+    assertEquals(6, published.size(), "each node needs its own host ports");
+  }
+
+  private static int proxyPort(String node) {
+    return Integer.parseInt(
+        env(node).getOrDefault("PROXY_PORT", String.valueOf(ProxyConfig.DEFAULT_PORT)));
+  }
+
+  private static int adminPort(String node) {
+    return Integer.parseInt(
+        env(node).getOrDefault("PROXY_ADMIN_PORT", String.valueOf(AdminListener.DEFAULT_PORT)));
   }
 
   @Test
@@ -135,7 +151,9 @@ class ComposeFileTest {
   void nodesAreCheckedOnReadyAndNotRestartedForeverAfterABadConfig() {
     for (String node : NODES) {
       Map<String, Object> health = (Map<String, Object>) service(node).get("healthcheck");
-      assertTrue(String.valueOf(health.get("test")).contains("GET /ready"), node + ": " + health);
+      String test = String.valueOf(health.get("test"));
+      assertTrue(test.contains("GET /ready"), node + ": " + health);
+      assertTrue(test.contains("/dev/tcp/127.0.0.1/" + adminPort(node) + " "), node + ": " + test);
       String restart = String.valueOf(service(node).get("restart"));
       assertTrue(restart.startsWith("on-failure:"), node + " restart: " + restart);
     }
@@ -178,10 +196,7 @@ class ComposeFileTest {
             ((List<Map<String, Object>>) jobs.get(0).get("static_configs")).get(0).get("targets");
     List<String> expected = new ArrayList<>();
     for (String node : NODES) {
-      expected.add(
-          node
-              + ":"
-              + env(node).getOrDefault("PROXY_PORT", String.valueOf(ProxyConfig.DEFAULT_PORT)));
+      expected.add(node + ":" + adminPort(node)); // /metrics is on the admin listener
     }
     assertEquals(expected, targets);
     List<String> mounts = (List<String>) service("prometheus").get("volumes");

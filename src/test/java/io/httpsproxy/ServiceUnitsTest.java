@@ -64,6 +64,21 @@ class ServiceUnitsTest {
   }
 
   @Test
+  void theShippedConfigServesTheAdminEndpointsOnLoopbackWhereTheUnitSaysTheyAre()
+      throws IOException {
+    ProxyConfig config =
+        ConfigLoader.load(
+            ServeCommand.create().parseArgs("--config", ServeCommand.DEFAULT_CONFIG_FILE),
+            Map.of());
+    String where = "http://" + config.admin().host() + ":" + config.admin().port();
+
+    assertEquals("127.0.0.1", config.admin().host());
+    assertEquals(false, config.admin().onProxyPort(), "the proxy port serves proxying only");
+    assertTrue(Files.readString(UNIT).contains(where + "/ready"), "the unit names " + where);
+    assertTrue(Files.readString(SUPERVISOR).contains(where), "supervisor's file names " + where);
+  }
+
+  @Test
   void bothStopWithSigtermAndWaitLongerThanTheDrain() throws IOException {
     Map<String, String> unit = ini(UNIT);
     Map<String, String> sup = ini(SUPERVISOR);

@@ -25,7 +25,11 @@ public final class ClusterSetup {
 
   private ClusterSetup() {}
 
-  public static HazelcastClusterManager clusterManager(ClusterConfig c) {
+  /**
+   * The cluster manager of a member called {@code nodeName}: the name travels as a member
+   * attribute, so every member can name the others in its stats and logs (and refuse a duplicate).
+   */
+  public static HazelcastClusterManager clusterManager(ClusterConfig c, String nodeName) {
     // Hazelcast reads its logging choice from a system property before any config.
     System.setProperty("hazelcast.logging.type", "slf4j");
     Config hz = load(c);
@@ -39,6 +43,7 @@ public final class ClusterSetup {
     if (!c.publicHost().isEmpty()) {
       hz.getNetworkConfig().setPublicAddress(c.publicHost() + ":" + c.port());
     }
+    hz.getMemberAttributeConfig().setAttribute(NodeDirectory.NODE_NAME, nodeName);
     return new HazelcastClusterManager(hz);
   }
 

@@ -7,7 +7,9 @@ import com.hazelcast.core.LifecycleEvent;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -31,23 +33,33 @@ public final class NodeDirectory {
   /** Where vertx-hazelcast keeps the Vert.x node id of a member (not the Hazelcast UUID). */
   private static final String VERTX_NODE_ID = "__vertx.nodeId";
 
+  /** The member attribute that carries a member's nodeName (set by {@link ClusterSetup}). */
+  static final String NODE_NAME = "proxy.nodeName";
+
   private static final Logger LOG = LoggerFactory.getLogger("https-proxy.cluster");
 
   private final String selfId;
+  private final String selfName;
   private final NodeFence fence;
   private final CopyOnWriteArrayList<String> live = new CopyOnWriteArrayList<>();
+
+  /** Event-bus id to nodeName of the live members (written on Hazelcast threads). */
+  private final Map<String, String> names = new ConcurrentHashMap<>();
+
   private final List<Consumer<String>> removalListeners = new CopyOnWriteArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
 
-  private NodeDirectory(String selfId, List<String> nodes, NodeFence fence) {
+  private NodeDirectory(String selfId, String selfName, List<String> nodes, NodeFence fence) {
     this.selfId = selfId;
+    this.selfName = selfName;
     this.fence = fence;
     this.live.addAll(nodes);
+    this.names.put(selfId, selfName);
   }
 
   /** A node alone: it serves everything itself. */
-  public static NodeDirectory single(String selfId, NodeFence fence) {
-    return new NodeDirectory(selfId, List.of(selfId), fence);
+  public static NodeDirectory single(String selfId, String selfName, NodeFence fence) {
+    return new NodeDirectory(selfId, selfName, List.of(selfId), fence);
   }
 
   /**
@@ -58,10 +70,12 @@ public final class NodeDirectory {
    * and the merged side's entries join the cluster's (PartitionIT checks that every node is sent
    * work by every other after a merge).
    */
-  public static NodeDirectory clustered(HazelcastClusterManager manager, NodeFence fence) {
-    NodeDirectory d = new NodeDirectory(manager.getNodeId(), manager.getNodes(), fence);
+  public static NodeDirectory clustered(
+      HazelcastClusterManager manager, String selfName, NodeFence fence) {
+    NodeDirectory d = new NodeDirectory(manager.getNodeId(), selfName, manager.getNodes(), fence);
     var hz = manager.getHazelcastInstance();
     var cluster = hz.getCluster();
+    cluster.getMembers().forEach(d::learnName);
     hz.getLifecycleService().addLifecycleListener(e -> d.lifecycle(manager, e));
     fence.onWake(
         () ->
@@ -69,15 +83,17 @@ public final class NodeDirectory {
                 "woken from a freeze: Hazelcast sees {} members, the directory {}",
                 cluster.getMembers().size(),
                 d.live.size()));
-    LOG.info("cluster joined: {} members, this node {}", cluster.getMembers().size(), d.selfId);
+    LOG.info("cluster joined: {} members, this node {}", cluster.getMembers().size(), selfName);
     cluster.addMembershipListener(
         new MembershipListener() {
           @Override
           public void memberAdded(MembershipEvent e) {
             LOG.info(
-                "cluster member added {}: {} members",
+                "cluster member added {} at {}: {} members",
+                nameOf(e.getMember()),
                 e.getMember().getAddress(),
                 e.getMembers().size());
+            d.learnName(e.getMember());
             String id = vertxId(e.getMember());
             if (id != null) {
               d.live.addIfAbsent(id);
@@ -87,7 +103,8 @@ public final class NodeDirectory {
           @Override
           public void memberRemoved(MembershipEvent e) {
             LOG.info(
-                "cluster member removed {}: {} members",
+                "cluster member removed {} at {}: {} members",
+                nameOf(e.getMember()),
                 e.getMember().getAddress(),
                 e.getMembers().size());
             String id = vertxId(e.getMember());
@@ -97,10 +114,24 @@ public final class NodeDirectory {
           }
         });
     // A member that joined between getNodes() and the listener: take the list again.
+    cluster.getMembers().forEach(d::learnName);
     for (String id : manager.getNodes()) {
       d.live.addIfAbsent(id);
     }
     return d;
+  }
+
+  private void learnName(Member m) {
+    String id = vertxId(m);
+    String name = nameOf(m);
+    if (id != null && name != null) {
+      names.put(id, name);
+    }
+  }
+
+  /** A member's nodeName; null for a member that set none (not an https-proxy node). */
+  static String nameOf(Member m) {
+    return m.getAttribute(NODE_NAME);
   }
 
   private void lifecycle(HazelcastClusterManager manager, LifecycleEvent e) {
@@ -135,6 +166,19 @@ public final class NodeDirectory {
     return selfId;
   }
 
+  /** This node's nodeName. */
+  public String selfName() {
+    return selfName;
+  }
+
+  /**
+   * The nodeName of the node with event-bus id {@code id}; the id itself for a member whose name is
+   * not known (yet).
+   */
+  public String name(String id) {
+    return names.getOrDefault(id, id);
+  }
+
   public NodeFence fence() {
     return fence;
   }
@@ -166,9 +210,11 @@ public final class NodeDirectory {
     removalListeners.add(listener);
   }
 
+  /** Listeners can still ask {@link #name} of the node; its name is forgotten after them. */
   void removed(String nodeId) {
     if (live.remove(nodeId)) {
       removalListeners.forEach(l -> l.accept(nodeId));
+      names.remove(nodeId);
     }
   }
 }

@@ -68,6 +68,26 @@ public record TlsListener(
     }
   }
 
+  /** The plain listener's {@code port}: -1 (off) only with a TLS listener on. */
+  static void checkPlainPort(int port, TlsListener tls) {
+    ConfigChecks.checkRange("port", port, -1, 65_535);
+    if (port < 0 && (tls == null || !tls.enabled())) {
+      throw ConfigException.invalid("port", port, ">= 0, or a tlsPort: at least one listener");
+    }
+  }
+
+  /**
+   * {@code others} (the cluster's ports) plus a fixed tlsPort: the node's ports known before it
+   * listens, never destinations on its own addresses.
+   */
+  public java.util.Set<Integer> withOwnPort(java.util.Set<Integer> others) {
+    java.util.Set<Integer> ports = new java.util.HashSet<>(others);
+    if (port > 0) {
+      ports.add(port);
+    }
+    return ports;
+  }
+
   /** Reads and checks the files now, so a start, a reload and {@code check} refuse broken ones. */
   TlsListener checked() {
     if (enabled()) {

@@ -1,7 +1,6 @@
 package io.httpsproxy.ingress;
 
 import io.httpsproxy.cluster.ClusterView;
-import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
 import io.httpsproxy.protocol.FailureCode;
@@ -94,21 +93,7 @@ final class AdminRoutes {
       fail(ctx, FailureCode.BAD_REQUEST, "scope must be node or cluster");
       return;
     }
-    ProxyConfig config = settings.config();
-    JsonObject body =
-        cluster
-            .self()
-            .put("clusterId", cluster.selfId())
-            .put(
-                "limits",
-                new JsonObject()
-                    .put("maxConnections", config.maxConnections())
-                    .put("queueSize", config.queueSize())
-                    .put("workers", config.workers())
-                    .put("queueTimeoutMs", config.queueTimeout().toMillis())
-                    .put("requestTimeoutMs", config.requestTimeout().toMillis())
-                    .put("maxBodyBytes", config.maxBodyBytes()));
-    json(ctx, 200, body);
+    json(ctx, 200, cluster.self()); // with the limits in force (ProxyNode's snapshot)
   }
 
   /**

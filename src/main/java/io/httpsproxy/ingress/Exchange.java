@@ -23,6 +23,7 @@ final class Exchange {
 
   private final HttpServerRequest req;
   private final ProxyStats stats;
+
   private final RequestTrace trace;
   private final Caller caller;
   private final AccessLog accessLog;
@@ -30,6 +31,9 @@ final class Exchange {
   private final long startNanos = System.nanoTime();
 
   // confined to the ingress verticle's event loop
+  /** Set when the exchange ends as a closed CONNECT tunnel. */
+  private boolean tunnel;
+
   private boolean answered;
   private int streamStatus;
   private String method;
@@ -196,6 +200,7 @@ final class Exchange {
   /** A CONNECT tunnel that was open has closed: its one access-log line. */
   void tunnelClosed(long fromClient, long toClient) {
     bytesIn = fromClient;
+    tunnel = true;
     log(200, "SUCCESS", toClient, elapsedMs());
   }
 
@@ -204,6 +209,9 @@ final class Exchange {
       Runnable done = onDone;
       onDone = null;
       done.run();
+    }
+    if (!tunnel) { // a tunnel's bytes were counted as they flowed (Tunnel)
+      stats.requestBytes(bytesIn, bytesOut);
     }
     accessLog.log(
         new AccessLog.Entry(

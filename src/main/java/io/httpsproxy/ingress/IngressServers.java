@@ -44,11 +44,7 @@ final class IngressServers {
    * Creates and binds the servers; {@code handlers} installs the request, connection and invalid
    * request handlers on each. {@code material} is the TLS files as the node read them at start.
    */
-  Future<Void> listen(
-      Consumer<HttpServer> handlers,
-      TlsMaterial material,
-      IntConsumer plainPort,
-      IntConsumer tlsPort) {
+  Future<Void> listen(Consumer<HttpServer> handlers, TlsMaterial material, IntConsumer plainPort) {
     List<Future<?>> bound = new ArrayList<>();
     if (config.port() >= 0) {
       HttpServer plain = vertx.createHttpServer(serverOptions());
@@ -71,9 +67,7 @@ final class IngressServers {
       tls = vertx.createHttpServer(o).exceptionHandler(this::handshakeFailed);
       handlers.accept(tls);
       all.add(tls);
-      bound.add(
-          tls.listen(shared(l.port(), -2), l.bindHost(config.host()))
-              .onSuccess(s -> tlsPort.accept(s.actualPort())));
+      bound.add(tls.listen(shared(l.port(), -2), l.bindHost(config.host())));
     }
     return Future.all(bound).mapEmpty();
   }
@@ -87,6 +81,11 @@ final class IngressServers {
       return Future.succeededFuture(false);
     }
     return tls.updateSSLOptions(TlsListenerOptions.ssl(l, m, config.headerTimeout()), true);
+  }
+
+  /** The TLS listener's bound port, or -1 when there is none (or it is not listening yet). */
+  int tlsPort() {
+    return tls == null || tls.actualPort() <= 0 ? -1 : tls.actualPort();
   }
 
   /** Stops accepting on both ports, lets in-flight requests finish, then closes. */

@@ -86,7 +86,6 @@ public final class IngressVerticle extends VerticleBase {
   private final ProxyStats stats;
   private final ConnectionLimiter limiter;
   private final IntConsumer boundPort;
-  private final IntConsumer boundTlsPort;
   private final int loop;
 
   // state confined to this verticle's event loop
@@ -111,7 +110,7 @@ public final class IngressVerticle extends VerticleBase {
   private MalformedRequests malformed;
 
   /** {@code loop} numbers this instance among the node's ingress verticles. */
-  public IngressVerticle(Parts parts, int loop, IntConsumer boundPort, IntConsumer boundTlsPort) {
+  public IngressVerticle(Parts parts, int loop, IntConsumer boundPort) {
     this.parts = parts;
     this.loop = loop;
     this.config = parts.config();
@@ -119,7 +118,6 @@ public final class IngressVerticle extends VerticleBase {
     this.stats = parts.stats();
     this.limiter = parts.limiter();
     this.boundPort = boundPort;
-    this.boundTlsPort = boundTlsPort;
   }
 
   @Override
@@ -175,8 +173,18 @@ public final class IngressVerticle extends VerticleBase {
                             .connectionHandler(this::onConnection)
                             .requestHandler(this::onRequest),
                     settings.get().tls(),
-                    boundPort,
-                    boundTlsPort));
+                    boundPort))
+        .onSuccess(
+            v -> {
+              if (loop == 0) { // once per node: the instances share one TLS server
+                TlsRotation.install(vertx, settings, parts.reloader(), () -> this);
+              }
+            });
+  }
+
+  /** The TLS listener's port, or -1 when there is none. */
+  public int tlsPort() {
+    return servers == null ? -1 : servers.tlsPort();
   }
 
   @Override

@@ -23,8 +23,9 @@ public final class TlsRotation {
   private TlsRotation() {}
 
   /**
-   * Hooks the reloader and starts the watcher of the files on disk. {@code ingress} is any of the
-   * node's ingress instances: they share one TLS server.
+   * Hooks the reloader and starts the watcher of the files on disk, once per node, after the TLS
+   * listener listens. {@code ingress} is any of the node's ingress instances: they share one TLS
+   * server.
    */
   public static void install(
       Vertx vertx, LiveSettings settings, Reloader reloader, Supplier<IngressVerticle> ingress) {

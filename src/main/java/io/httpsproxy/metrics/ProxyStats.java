@@ -41,6 +41,8 @@ public final class ProxyStats {
   private final AtomicInteger awaitingReply = new AtomicInteger();
   private final LongAdder abandoned = new LongAdder();
   private final TlsHandshakes tlsHandshakes = new TlsHandshakes();
+  private final LongAdder bodyBytesFromClients = new LongAdder();
+  private final LongAdder bodyBytesToClients = new LongAdder();
 
   private final Object intervalLock = new Object();
   private long intervalStartNanos = startedAtNanos;
@@ -121,6 +123,14 @@ public final class ProxyStats {
   public void tunnelBytes(long fromClient, long toClient) {
     tunnelBytesFromClient.add(fromClient);
     tunnelBytesToClient.add(toClient);
+  }
+
+  /**
+   * Body bytes of one finished request (not tunnels: {@link #tunnelBytes}), as in its access line.
+   */
+  public void requestBytes(long fromClient, long toClient) {
+    bodyBytesFromClients.add(fromClient);
+    bodyBytesToClients.add(toClient);
   }
 
   /** A queued request whose client left before a worker was free: it was never started. */
@@ -230,6 +240,7 @@ public final class ProxyStats {
                 .put("timeouts", timeouts)
                 .put("rejected", rejected))
         .put("errorsByType", byType())
+        .put("classes", classes())
         .put("upstreamStatus", statusClasses())
         .put(
             "connections",
@@ -247,6 +258,11 @@ public final class ProxyStats {
                 .put("opened", tunnelsOpened.sum())
                 .put("bytesFromClient", tunnelBytesFromClient.sum())
                 .put("bytesToClient", tunnelBytesToClient.sum()))
+        .put(
+            "bytes",
+            new JsonObject()
+                .put("fromClients", bodyBytesFromClients.sum() + tunnelBytesFromClient.sum())
+                .put("toClients", bodyBytesToClients.sum() + tunnelBytesToClient.sum()))
         .put("busyWorkers", busyWorkers.get())
         .put("queued", queued.get())
         .put("awaitingReply", awaitingReply.get())
@@ -277,6 +293,19 @@ public final class ProxyStats {
       if (n > 0) {
         o.put(c.name(), n);
       }
+    }
+    return o;
+  }
+
+  /** The proxy's own answers by {@link OutcomeClass}: every class present, 0 when none. */
+  private JsonObject classes() {
+    long[] n = new long[OutcomeClass.values().length];
+    for (FailureCode c : FailureCode.values()) {
+      n[OutcomeClass.of(c).ordinal()] += failures[c.ordinal()].sum();
+    }
+    JsonObject o = new JsonObject();
+    for (OutcomeClass k : OutcomeClass.values()) {
+      o.put(k.key(), n[k.ordinal()]);
     }
     return o;
   }

@@ -30,8 +30,9 @@ public final class StatsReporter extends VerticleBase {
     JsonObject s = stats.snapshot();
     JsonObject r = s.getJsonObject("requests");
     LOG.info(
-        "stats uptime={}s requests={} success={} errors={} timeouts={} rejected={}"
+        "stats node={} uptime={}s requests={} success={} errors={} timeouts={} rejected={}"
             + " connections={} busyWorkers={} queue={} qps={} qpsInterval={} avgMs={} byType={}",
+        s.getString("node"),
         s.getValue("uptimeSeconds"),
         r.getLong("total"),
         r.getLong("success"),

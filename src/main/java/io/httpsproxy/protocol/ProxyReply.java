@@ -13,7 +13,7 @@ import java.util.List;
  * @param message failure detail for the client, null on success
  * @param queueMs time from acceptance to a worker's start (or to the rejection)
  * @param upstreamMs time from the worker's start to the response head (or the failure)
- * @param node id of the node whose worker handled it
+ * @param node the nodeName of the node whose worker handled it
  */
 public record ProxyReply(
     int status,

@@ -73,9 +73,7 @@ public final class Reloader {
                         .onComplete(
                             ar ->
                                 msg.reply(
-                                    ar.succeeded()
-                                        ? ar.result()
-                                        : noAnswer(nodes.selfId(), ar.cause()))));
+                                    ar.succeeded() ? ar.result() : noAnswer(nodeId, ar.cause()))));
     return consumer.completion();
   }
 
@@ -113,7 +111,7 @@ public final class Reloader {
                   new JsonObject().put("origin", origin + " via node " + nodeId),
                   new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MS))
               .map(Message::body)
-              .otherwise(t -> noAnswer(id, t)));
+              .otherwise(t -> noAnswer(nodes.name(id), t)));
     }
     return Future.join(answers)
         .transform(
@@ -255,9 +253,9 @@ public final class Reloader {
     return r;
   }
 
-  private static JsonObject noAnswer(String clusterId, Throwable t) {
+  private static JsonObject noAnswer(String node, Throwable t) {
     return new JsonObject()
-        .put("clusterId", clusterId)
+        .put("node", node)
         .put("status", ReloadStatus.NO_ANSWER.label())
         .put("error", "no answer: " + t.getMessage());
   }

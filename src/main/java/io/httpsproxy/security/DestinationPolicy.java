@@ -36,6 +36,7 @@ public final class DestinationPolicy {
   private final List<DestinationRule> allow;
   private final List<DestinationRule> deny;
   private final IntSupplier selfPort;
+  private final IntSupplier adminPort;
   private final Set<Integer> otherOwnPorts;
   private final Set<IPAddress> selfAddresses;
 
@@ -44,18 +45,20 @@ public final class DestinationPolicy {
       List<DestinationRule> deny,
       IntSupplier selfPort,
       Set<IPAddress> selfAddresses) {
-    this(allow, deny, selfPort, Set.of(), selfAddresses);
+    this(allow, deny, selfPort, () -> -1, Set.of(), selfAddresses);
   }
 
   private DestinationPolicy(
       List<DestinationRule> allow,
       List<DestinationRule> deny,
       IntSupplier selfPort,
+      IntSupplier adminPort,
       Set<Integer> otherOwnPorts,
       Set<IPAddress> selfAddresses) {
     this.allow = List.copyOf(allow);
     this.deny = List.copyOf(deny);
     this.selfPort = selfPort;
+    this.adminPort = adminPort;
     this.otherOwnPorts = Set.copyOf(otherOwnPorts);
     this.selfAddresses = Set.copyOf(selfAddresses);
   }
@@ -78,7 +81,26 @@ public final class DestinationPolicy {
       IntSupplier selfPort,
       Set<Integer> otherOwnPorts) {
     return new DestinationPolicy(
-        rules(allow), rules(deny), selfPort, otherOwnPorts, selfAddresses(bindHost));
+        rules(allow), rules(deny), selfPort, () -> -1, otherOwnPorts, selfAddresses(bindHost));
+  }
+
+  /**
+   * As above, also refusing the admin listener ({@code adminPort}, known once it listens, on {@code
+   * adminHost}): through the proxy a client would otherwise reach {@code /stats} and, from the
+   * node's own loopback address, {@code POST /admin/reload}.
+   */
+  public static DestinationPolicy of(
+      List<String> allow,
+      List<String> deny,
+      String bindHost,
+      IntSupplier selfPort,
+      String adminHost,
+      IntSupplier adminPort,
+      Set<Integer> otherOwnPorts) {
+    Set<IPAddress> self = new HashSet<>(selfAddresses(bindHost));
+    self.addAll(selfAddresses(adminHost));
+    return new DestinationPolicy(
+        rules(allow), rules(deny), selfPort, adminPort, otherOwnPorts, self);
   }
 
   /**
@@ -96,7 +118,7 @@ public final class DestinationPolicy {
       if (deniedByList(a)) {
         return denial(DenyRule.DENY_LIST, "address matches a denyDestinations entry");
       }
-      if ((port == selfPort.getAsInt() || otherOwnPorts.contains(port)) && isSelf(a)) {
+      if (isOwnPort(port) && isSelf(a)) {
         return denial(DenyRule.PROXY_SELF, "the destination is this proxy");
       }
     }
@@ -141,6 +163,12 @@ public final class DestinationPolicy {
       }
     }
     return false;
+  }
+
+  private boolean isOwnPort(int port) {
+    return port == selfPort.getAsInt()
+        || port == adminPort.getAsInt()
+        || otherOwnPorts.contains(port);
   }
 
   private boolean isSelf(IPAddress a) {

@@ -3,6 +3,7 @@ package io.httpsproxy.security;
 import io.httpsproxy.protocol.Header;
 import io.vertx.core.MultiMap;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,8 @@ public final class HeaderHygiene {
 
   private static final Set<String> REGENERATED_ON_REQUEST =
       Set.of("host", "content-length", "expect");
+
+  private static final int FEW_TOKENS = 8;
 
   private static final String[] HOP_BY_HOP_NAMES = HOP_BY_HOP.toArray(new String[0]);
   private static final String[] REGENERATED_NAMES = REGENERATED_ON_REQUEST.toArray(new String[0]);
@@ -73,7 +76,7 @@ public final class HeaderHygiene {
 
   /** Headers given by a JSON API caller or carried in a ProxyRequest: same rules. */
   public static List<Header> forUpstream(List<Header> headers) {
-    Set<String> named = Set.of();
+    Collection<String> named = List.of();
     for (Header h : headers) {
       if (isNamed(h.name(), "connection")) {
         named = addTokens(named, h.value());
@@ -89,13 +92,14 @@ public final class HeaderHygiene {
   }
 
   private static List<Header> filter(MultiMap headers, boolean request) {
-    Set<String> named = Set.of();
+    Collection<String> named = List.of();
     if (headers.contains("connection")) {
       for (String value : headers.getAll("connection")) {
         named = addTokens(named, value);
       }
     }
-    List<Header> out = new ArrayList<>(headers.size());
+    // not headers.size(): on Netty's headers (an upstream response) it builds a set of the names
+    List<Header> out = new ArrayList<>(16);
     for (Map.Entry<String, String> e : headers) {
       if (!dropped(e.getKey(), named, request)) {
         out.add(new Header(e.getKey(), e.getValue()));
@@ -109,13 +113,13 @@ public final class HeaderHygiene {
    * {@code toLowerCase(Locale.ROOT)} would; ASCII names (all that Netty and the API let in) without
    * building a lower-case copy of each: this runs for every header of every request and response.
    */
-  private static boolean dropped(String name, Set<String> named, boolean request) {
+  private static boolean dropped(String name, Collection<String> named, boolean request) {
     if (request && name.indexOf('_') >= 0) {
       // Backends that map '_' to '-' (CGI, many frameworks) would read X_Forwarded_For as
       // X-Forwarded-For: a client could forge headers the proxy polices. nginx drops them too.
       return true;
     }
-    if (!named.isEmpty() || !isAscii(name)) {
+    if (!isAscii(name)) {
       String lower = name.toLowerCase(Locale.ROOT);
       return HOP_BY_HOP.contains(lower)
           || named.contains(lower)
@@ -131,6 +135,17 @@ public final class HeaderHygiene {
         if (isNamed(name, h)) {
           return true;
         }
+      }
+    }
+    // Most upstream responses carry "Connection: keep-alive": a name or two, compared in place
+    // (an ASCII name lower-cases to ASCII, so only ASCII tokens can be it).
+    if (!(named instanceof List<String> few)) {
+      return named.contains(name.toLowerCase(Locale.ROOT));
+    }
+    for (int i = 0; i < few.size(); i++) {
+      String token = few.get(i);
+      if (isAscii(token) && isNamed(name, token)) {
+        return true;
       }
     }
     return false;
@@ -152,13 +167,22 @@ public final class HeaderHygiene {
     return true;
   }
 
-  private static Set<String> addTokens(Set<String> tokens, String connectionValue) {
-    Set<String> out = tokens.isEmpty() ? new HashSet<>() : tokens;
+  /**
+   * A list while it holds a few tokens (compared in place for every header, no hashing, no
+   * iterator), a set beyond {@value #FEW_TOKENS}, so a Connection header listing thousands of names
+   * costs a hash lookup per header, not a scan.
+   */
+  private static Collection<String> addTokens(Collection<String> tokens, String connectionValue) {
+    Collection<String> out = tokens.isEmpty() ? new ArrayList<>(2) : tokens;
     for (String t : connectionValue.split(",")) {
       String token = t.trim().toLowerCase(Locale.ROOT);
-      if (!token.isEmpty()) {
-        out.add(token);
+      if (token.isEmpty()) {
+        continue;
       }
+      if (out instanceof List && out.size() >= FEW_TOKENS) {
+        out = new HashSet<>(out);
+      }
+      out.add(token);
     }
     return out;
   }

@@ -31,6 +31,10 @@ public final class Hosts {
     if (host == null || host.isEmpty()) {
       throw bad("host is missing");
     }
+    String plain = plainAsciiName(host);
+    if (plain != null) {
+      return plain;
+    }
     if (host.indexOf(':') >= 0) {
       var v6 = IpAddresses.parseAddress(host);
       if (v6 == null || !v6.isIPv6()) {
@@ -64,6 +68,69 @@ public final class Hosts {
       }
     }
     return ascii;
+  }
+
+  /**
+   * The common case without IDNA or regular expressions (they were 2.7 % of the CPU of a small
+   * request, run twice: on the request target and again before the resolver): a host of ASCII
+   * letters, digits, '-' and '_' in labels of 1-63 characters that neither start nor end with '-',
+   * at most one trailing dot, a last label that is not numeric. IDNA leaves such a name as it is,
+   * so this gives what the full path gives; anything else (null) takes the full path, which also
+   * words the refusal.
+   */
+  private static String plainAsciiName(String host) {
+    int n = host.length();
+    if (host.charAt(n - 1) == '.') {
+      n--;
+    }
+    if (n == 0 || n > 253) {
+      return null;
+    }
+    boolean upper = false;
+    int labelStart = 0;
+    int lastStart = 0;
+    for (int i = 0; i <= n; i++) {
+      char c = i < n ? host.charAt(i) : '.';
+      if (c == '.') {
+        int len = i - labelStart;
+        if (len < 1 || len > 63 || host.charAt(labelStart) == '-' || host.charAt(i - 1) == '-') {
+          return null;
+        }
+        lastStart = labelStart;
+        labelStart = i + 1;
+      } else if (c >= 'A' && c <= 'Z') {
+        upper = true;
+      } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+        return null;
+      }
+    }
+    if (numericLabel(host, lastStart, n)) {
+      return null;
+    }
+    String name = n == host.length() ? host : host.substring(0, n);
+    return upper ? name.toLowerCase(Locale.ROOT) : name;
+  }
+
+  /** {@link #NUMERIC_LABEL} on {@code host[from, to)}, case-insensitively. */
+  private static boolean numericLabel(String host, int from, int to) {
+    boolean digits = true;
+    for (int i = from; i < to; i++) {
+      char c = host.charAt(i);
+      digits &= c >= '0' && c <= '9';
+    }
+    if (digits) {
+      return true;
+    }
+    if (to - from < 2 || host.charAt(from) != '0' || (host.charAt(from + 1) | 0x20) != 'x') {
+      return false;
+    }
+    for (int i = from + 2; i < to; i++) {
+      char c = (char) (host.charAt(i) | 0x20);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** True when {@code host} (canonical) is an IP literal rather than a name. */

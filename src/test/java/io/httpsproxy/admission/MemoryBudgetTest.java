@@ -35,6 +35,7 @@ class MemoryBudgetTest {
   private static Vertx clientVertx;
   private ProxyNode proxy;
   private ProxyClient client;
+  private ProxyClient admin;
 
   @BeforeAll
   static void startUpstream() throws Exception {
@@ -53,6 +54,7 @@ class MemoryBudgetTest {
   void stopProxy() {
     if (client != null) {
       client.close();
+      admin.close();
       proxy.shutdown(Duration.ZERO).await();
     }
   }
@@ -65,6 +67,7 @@ class MemoryBudgetTest {
                 .put("memoryCritical", critical)
                 .put("queueTimeout", 1.0));
     client = new ProxyClient(clientVertx, proxy.port());
+    admin = new ProxyClient(clientVertx, proxy.adminPort());
   }
 
   private static void assertShed(Resp r) {
@@ -87,13 +90,13 @@ class MemoryBudgetTest {
     assertShed(client.fetch(new JsonObject().put("url", https.url(path))).await());
 
     assertEquals(0, https.count(path), "nothing reached the upstream");
-    assertEquals(200, client.local(HttpMethod.GET, "/health", null).await().status());
+    assertEquals(200, admin.local(HttpMethod.GET, "/health", null).await().status());
     JsonObject memory =
-        client.local(HttpMethod.GET, "/stats", null).await().json().getJsonObject("memory");
+        admin.local(HttpMethod.GET, "/stats", null).await().json().getJsonObject("memory");
     assertEquals("CRITICAL", memory.getString("level"));
     assertTrue(memory.getLong("shedCritical") >= 3, memory.encode());
     assertTrue(memory.getLong("liveHeapAfterGcBytes") > 0, memory.encode());
-    String metrics = client.local(HttpMethod.GET, "/metrics", null).await().body().toString();
+    String metrics = admin.local(HttpMethod.GET, "/metrics", null).await().body().toString();
     assertTrue(metrics.contains("proxy_memory_level{"), "the level is exported");
     assertTrue(metrics.matches("(?s).*proxy_memory_level\\{[^}]*} 2\\.0.*"), "level 2 exported");
   }
@@ -120,7 +123,7 @@ class MemoryBudgetTest {
     assertEquals(0, https.count("/pressure/api"), "the API request never reached the upstream");
     assertEquals(0, https.count("/pressure/post"), "the held body never reached the upstream");
     JsonObject memory =
-        client.local(HttpMethod.GET, "/stats", null).await().json().getJsonObject("memory");
+        admin.local(HttpMethod.GET, "/stats", null).await().json().getJsonObject("memory");
     assertEquals("PRESSURE", memory.getString("level"));
     assertTrue(memory.getLong("shedPressure") >= 2, memory.encode());
   }

@@ -50,11 +50,11 @@ class RateLimitTest {
       assertEquals(1, proxy.node().stats().count(FailureCode.RATE_LIMITED));
       assertEquals(1, proxy.node().stats().count(Outcome.REJECTED));
       // admin routes are not rate limited
-      Resp stats = proxy.client().local(HttpMethod.GET, "/stats", null).await();
+      Resp stats = proxy.admin().local(HttpMethod.GET, "/stats", null).await();
       assertEquals(200, stats.status());
       assertEquals(1, stats.json().getJsonObject("errorsByType").getInteger("RATE_LIMITED"));
       String metrics =
-          proxy.client().local(HttpMethod.GET, "/metrics", null).await().body().toString();
+          proxy.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString();
       assertTrue(metrics.contains("code=\"RATE_LIMITED\""), "metrics name the rejection");
     }
   }

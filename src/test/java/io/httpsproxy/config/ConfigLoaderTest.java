@@ -712,6 +712,7 @@ class ConfigLoaderTest {
       case MAX_HEADER_SIZE, MAX_INITIAL_LINE_LENGTH -> "4096";
       case QUEUE_TIMEOUT, REQUEST_TIMEOUT, CONNECT_TIMEOUT -> "0.75";
       case CLUSTER -> "true";
+      case NODE_NAME -> "edge-1.example:8888";
       case CLUSTER_NAME -> "prod-1";
       case CLUSTER_MEMBERS -> "10.0.0.1:5701,10.0.0.2";
       case CLUSTER_HOST -> "127.0.0.2";
@@ -726,7 +727,8 @@ class ConfigLoaderTest {
       case ACCESS_LOG -> "off";
       case ACCESS_LOG_PATHS -> "true";
       case LOG_LEVEL -> "DEBUG";
-      case NATIVE_TRANSPORT -> "true";
+      case LOG_FORMAT -> "json";
+      case NATIVE_TRANSPORT, VERTX_REQUEST_METRICS -> "true";
       case TLS_ENGINE -> "jdk";
       case FORWARDED_HEADERS -> "append";
       case ADMIN_HOST -> "127.0.0.2";

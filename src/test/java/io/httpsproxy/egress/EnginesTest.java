@@ -102,6 +102,6 @@ class EnginesTest {
   }
 
   private static JsonObject stats(ProxyHarness proxy) {
-    return proxy.client().local(HttpMethod.GET, "/stats", null).await().json();
+    return proxy.admin().local(HttpMethod.GET, "/stats", null).await().json();
   }
 }

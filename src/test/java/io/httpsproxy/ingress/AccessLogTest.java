@@ -61,7 +61,7 @@ class AccessLogTest {
       assertEquals(upstream.port(), j.getInteger("port"));
       assertEquals(200, j.getInteger("status"));
       assertEquals("SUCCESS", j.getString("outcome"));
-      assertEquals(proxy.node().nodeId(), j.getString("node"));
+      assertEquals(proxy.node().nodeName(), j.getString("node"));
       assertEquals(32, j.getString("id").length());
       assertTrue(j.getLong("bytesOut") > 0);
       for (String k : List.of("time", "bytesIn", "queueMs", "upstreamMs", "totalMs")) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.httpsproxy.config.AdminListener;
 import io.httpsproxy.config.ConfigException;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.testing.HttpsUpstream;
@@ -25,9 +26,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The admin listener (issue #13 item 5): the node's own endpoints answer on it when the proxy port
- * is full, it serves nothing else, and with adminOnProxyPort false the proxy port serves proxying
- * only.
+ * The admin listener (issue #13 item 5, on by default since issue #15): the node's own endpoints
+ * answer on it when the proxy port is full, it serves nothing else, by default the proxy port
+ * serves proxying only, and adminOnProxyPort brings the endpoints back there for old deployments.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdminListenerTest {
@@ -43,9 +44,9 @@ class AdminListenerTest {
     upstream.close();
   }
 
+  /** The fixture's config gives every node a free admin port and leaves adminOnProxyPort alone. */
   private static ProxyHarness proxy(JsonObject extra) {
-    return ProxyHarness.start(
-        ProxyFixture.baseConfig(null, null).put("adminPort", 0).mergeIn(extra));
+    return ProxyHarness.start(ProxyFixture.baseConfig(null, null).mergeIn(extra));
   }
 
   private static String get(int port, String path) throws IOException {
@@ -61,8 +62,9 @@ class AdminListenerTest {
       String health = "GET /health HTTP/1.1\r\nHost: node\r\n\r\n";
       try (Socket a = new Socket("127.0.0.1", proxy.port());
           Socket b = new Socket("127.0.0.1", proxy.port())) {
-        assertEquals(200, RawHttp.status(RawHttp.exchange(a, health)));
-        assertEquals(200, RawHttp.status(RawHttp.exchange(b, health)));
+        // Answered (404: the admin paths are elsewhere), so each holds a connection slot.
+        assertEquals(404, RawHttp.status(RawHttp.exchange(a, health)));
+        assertEquals(404, RawHttp.status(RawHttp.exchange(b, health)));
 
         String third = get(proxy.port(), "/health");
         assertEquals(503, RawHttp.status(third), third);
@@ -115,14 +117,25 @@ class AdminListenerTest {
   }
 
   @Test
-  void withAdminOffTheProxyPortTheProxyPortServesProxyingOnly() throws Exception {
-    try (ProxyHarness proxy = proxy(new JsonObject().put("adminOnProxyPort", false))) {
-      for (String path : List.of("/health", "/ready", "/metrics", "/stats", "/dashboard")) {
+  void byDefaultTheProxyPortRefusesTheAdminPathsAndTheAdminPortServesThem() throws Exception {
+    try (ProxyHarness proxy = proxy(new JsonObject())) {
+      assertEquals(false, proxy.node().config().admin().onProxyPort(), "the default");
+      for (String path :
+          List.of(
+              "/health", "/ready", "/metrics", "/stats", "/stats?scope=cluster", "/dashboard")) {
         String answer = get(proxy.port(), path);
         assertEquals(404, RawHttp.status(answer), path + ": " + answer);
+        assertTrue(answer.contains("NOT_FOUND"), answer);
         assertTrue(answer.contains("adminPort"), "the message names the setting: " + answer);
         assertEquals(200, RawHttp.status(get(proxy.node().adminPort(), path)), path);
       }
+      String reload =
+          "POST /admin/reload HTTP/1.1\r\nHost: node\r\nContent-Length: 0\r\n"
+              + "Connection: close\r\n\r\n";
+      String onProxyPort = RawHttp.exchange(proxy.port(), reload, 3_000);
+      assertEquals(404, RawHttp.status(onProxyPort), onProxyPort);
+      assertTrue(onProxyPort.contains("adminPort"), onProxyPort);
+      assertEquals(200, RawHttp.status(RawHttp.exchange(proxy.node().adminPort(), reload, 5_000)));
       String forwarded =
           RawHttp.exchange(
               proxy.port(),
@@ -131,6 +144,16 @@ class AdminListenerTest {
                   + "/echo/admin-off HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
               5_000);
       assertEquals(200, RawHttp.status(forwarded), forwarded);
+    }
+  }
+
+  @Test
+  void adminOnProxyPortServesThemOnBothPortsForExistingDeployments() throws Exception {
+    try (ProxyHarness proxy = proxy(new JsonObject().put("adminOnProxyPort", true))) {
+      for (String path : List.of("/health", "/ready", "/metrics", "/stats", "/dashboard")) {
+        assertEquals(200, RawHttp.status(get(proxy.port(), path)), path);
+        assertEquals(200, RawHttp.status(get(proxy.node().adminPort(), path)), path);
+      }
     }
   }
 
@@ -178,8 +201,7 @@ class AdminListenerTest {
     JsonObject base = ProxyFixture.baseConfig(null, null);
     ConfigException nowhere =
         assertThrows(
-            ConfigException.class,
-            () -> ProxyConfig.fromJson(base.copy().put("adminOnProxyPort", false)));
+            ConfigException.class, () -> ProxyConfig.fromJson(base.copy().put("adminPort", -1)));
     assertTrue(nowhere.getMessage().contains("adminPort"), nowhere.getMessage());
     for (int port : new int[] {-2, 65_536, 1_000_000}) {
       ConfigException e =
@@ -188,7 +210,16 @@ class AdminListenerTest {
               () -> ProxyConfig.fromJson(base.copy().put("adminPort", port)));
       assertTrue(e.getMessage().contains("adminPort"), e.getMessage());
     }
-    assertEquals(-1, ProxyConfig.fromJson(base).admin().port(), "off by default");
+    assertEquals(
+        new AdminListener(8889, "127.0.0.1", false),
+        ProxyConfig.defaults().admin(),
+        "on by default, on loopback, and alone");
+    assertEquals(
+        -1,
+        ProxyConfig.fromJson(base.copy().put("adminPort", -1).put("adminOnProxyPort", true))
+            .admin()
+            .port(),
+        "still possible to turn off, with the endpoints on the proxy port");
   }
 
   private static String body(String raw) {

@@ -158,10 +158,10 @@ class RequestIdTest {
     assertIdOn(400, proxy.client().fetchRaw("{").await());
     assertIdOn(400, proxy.client().get("http://user@example.com/").await());
     assertIdOn(502, proxy.client().get("http://127.0.0.1:" + closedPort() + "/").await());
-    assertIdOn(200, local(HttpMethod.GET, "/stats", null, null));
-    assertIdOn(200, local(HttpMethod.GET, "/metrics", null, null));
-    assertIdOn(200, local(HttpMethod.GET, "/health", null, null));
-    assertIdOn(200, local(HttpMethod.GET, "/ready", null, null));
+    for (String path : new String[] {"/stats", "/metrics", "/health", "/ready"}) {
+      assertIdOn(200, proxy.admin().forward(HttpMethod.GET, path, null, null).await());
+      assertIdOn(404, local(HttpMethod.GET, path, null, null)); // on the proxy port: elsewhere
+    }
     // A port outside connectPorts is refused before any name is resolved.
     String connect =
         RawHttp.exchange(proxy.port(), "CONNECT example.com:25 HTTP/1.1\r\nHost: x\r\n\r\n", 1000);

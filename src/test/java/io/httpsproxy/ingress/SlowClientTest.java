@@ -126,7 +126,7 @@ class SlowClientTest {
 
   private static JsonObject errorsByType() {
     return proxy
-        .client()
+        .admin()
         .local(HttpMethod.GET, "/stats", null)
         .await()
         .json()

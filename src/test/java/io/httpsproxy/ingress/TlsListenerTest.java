@@ -29,7 +29,10 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class TlsListenerTest {
-  /** A request the proxy answers and closes after: s_client has read the tickets by then. */
+  /**
+   * A request the proxy answers (404: the node's own paths are on the admin port) and closes after:
+   * s_client has read the tickets by then.
+   */
   private static final String HEALTH =
       "GET /health HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n";
 
@@ -207,7 +210,12 @@ class TlsListenerTest {
                 .put("tlsCertFile", cert.certPem().toString())
                 .put("tlsKeyFile", cert.keyPem().toString()))) {
       SSLContext ctx = TlsClients.trusting(ca.caPem());
-      String health = "GET /health HTTP/1.1\r\nHost: p\r\n\r\n";
+      String health =
+          "GET "
+              + http.url("/echo/limit")
+              + " HTTP/1.1\r\nHost: localhost:"
+              + http.port()
+              + "\r\n\r\n";
       try (java.net.Socket plain = new java.net.Socket("127.0.0.1", limited.port());
           SSLSocket tls = TlsClients.connect(ctx, limited.node().tlsPort());
           SSLSocket third = TlsClients.connect(ctx, limited.node().tlsPort())) {

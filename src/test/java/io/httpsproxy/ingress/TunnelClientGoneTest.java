@@ -132,7 +132,7 @@ class TunnelClientGoneTest {
     while (System.currentTimeMillis() < until) {
       active =
           proxy
-              .client()
+              .admin()
               .local(HttpMethod.GET, "/stats", null)
               .await()
               .json()

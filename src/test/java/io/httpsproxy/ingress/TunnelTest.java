@@ -106,7 +106,7 @@ class TunnelTest {
         tunnels.encode());
     PromText prom =
         PromText.parse(
-            proxy.client().local(HttpMethod.GET, "/metrics", null).await().body().toString());
+            proxy.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString());
     JsonObject after = proxy.node().stats().snapshot().getJsonObject("tunnels");
     assertEquals(after.getLong("opened"), (long) prom.value("proxy_tunnels_total"));
     assertEquals(

@@ -121,7 +121,8 @@ class ClientGoneClusterIT {
   private static long upstreamCalls(int i) throws Exception {
     HttpResponse<String> r =
         HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.port(i) + "/stats"))
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + cluster.adminPort(i) + "/stats"))
                 .timeout(Duration.ofSeconds(10))
                 .build(),
             HttpResponse.BodyHandlers.ofString());

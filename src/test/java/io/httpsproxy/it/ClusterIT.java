@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.httpsproxy.testing.HttpsUpstream;
+import io.httpsproxy.testing.PromText;
 import io.httpsproxy.testing.TestCa;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -11,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -24,8 +27,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Three real JVMs from the built jar form one Hazelcast cluster on 127.0.0.1: work entering node 1
- * is served by the workers of all three, cluster statistics add up, and a node stopped with SIGTERM
- * leaves while the others keep serving.
+ * is served by the workers of all three, cluster statistics add up, every node is known by its
+ * nodeName (stats keys, metrics labels, API answers) also after a restart, a second node with a
+ * taken name refuses to join, and a node stopped with SIGTERM leaves while the others keep serving.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -63,7 +67,7 @@ class ClusterIT {
   void requestsEnteringOneNodeAreServedByAllThree() throws Exception {
     Map<String, Integer> servedBy = fetchMany(0, REQUESTS);
 
-    assertEquals(3, servedBy.size(), servedBy.toString());
+    assertEquals(Set.of("node1", "node2", "node3"), servedBy.keySet(), servedBy.toString());
     for (Map.Entry<String, Integer> e : servedBy.entrySet()) {
       assertTrue(e.getValue() >= REQUESTS / 4, "node " + e.getKey() + " served " + servedBy);
     }
@@ -106,6 +110,29 @@ class ClusterIT {
   }
 
   @Test
+  @Order(2)
+  void statsKeysAndMetricLabelsAreTheConfiguredNodeNames() throws Exception {
+    assertNamedAsConfigured();
+  }
+
+  @Test
+  @Order(2)
+  void aJoinerWithATakenNodeNameRefusesAndSaysWhy() throws Exception {
+    try (JarProcess twin = cluster.startJoiner("node2")) {
+      JarProcess.Finished f = twin.finish(Duration.ofSeconds(60));
+
+      assertEquals(2, f.exitCode(), f.describe());
+      assertTrue(
+          f.stderr().contains("nodeName: 'node2' is already the name of the live member at"),
+          f.describe());
+      assertTrue(!f.output().contains("listening on"), f.describe());
+    }
+    cluster.awaitMembers(0, 3, Duration.ofSeconds(15));
+    assertEquals(
+        Set.of("node1", "node2", "node3"), clusterStats(0).getJsonObject("nodes").fieldNames());
+  }
+
+  @Test
   @Order(3)
   void aNodeStoppedWithSigtermLeavesAndTheOthersKeepServing() throws Exception {
     JarProcess third = cluster.node(2);
@@ -115,8 +142,38 @@ class ClusterIT {
 
     Map<String, Integer> servedBy = fetchMany(0, 40);
 
-    assertEquals(2, servedBy.size(), servedBy.toString());
+    assertEquals(Set.of("node1", "node2"), servedBy.keySet(), servedBy.toString());
     assertEquals(40, servedBy.values().stream().mapToInt(Integer::intValue).sum());
+  }
+
+  @Test
+  @Order(4)
+  void aRestartedNodeComesBackUnderTheSameName() throws Exception {
+    cluster.start(2);
+    cluster.awaitMembers(0, 3, Duration.ofSeconds(30));
+
+    assertNamedAsConfigured();
+    assertEquals(Set.of("node1", "node2", "node3"), fetchMany(0, 48).keySet());
+  }
+
+  /**
+   * {@code /stats?scope=cluster} on every node is keyed by node1..node3 (self its own), and each
+   * node's metrics carry its own name as the {@code node} label and no other.
+   */
+  private static void assertNamedAsConfigured() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      JsonObject all = clusterStats(i);
+      assertEquals(Set.of("node1", "node2", "node3"), all.getJsonObject("nodes").fieldNames());
+      assertEquals(LocalCluster.name(i), all.getString("self"));
+      JsonObject mine = all.getJsonObject("nodes").getJsonObject(LocalCluster.name(i));
+      assertEquals(LocalCluster.name(i), mine.getString("node"));
+      PromText metrics = PromText.parse(cluster.metrics(i));
+      Set<String> labels = new TreeSet<>();
+      metrics.samples().forEach(m -> labels.add(m.labels().get("node")));
+      assertEquals(Set.of(LocalCluster.name(i)), labels, "node labels of node " + i);
+      assertEquals(
+          1.0, metrics.value("proxy_build_info", "node", LocalCluster.name(i)), "build info");
+    }
   }
 
   /** Sends {@code n} JSON API requests to node {@code i}, 8 at a time; counts the serving nodes. */

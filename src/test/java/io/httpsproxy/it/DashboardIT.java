@@ -34,7 +34,7 @@ class DashboardIT {
         ProxyHarness proxy =
             ProxyHarness.start(ProxyFixture.baseConfig(ca, null).put("workers", 4));
         HeadlessChromium chromium = HeadlessChromium.start(1280, 1000)) {
-      chromium.navigate("http://127.0.0.1:" + proxy.port() + "/dashboard");
+      chromium.navigate("http://127.0.0.1:" + proxy.node().adminPort() + "/dashboard");
       await(() -> chromium.text("#status").startsWith("updated"), chromium);
       assertEquals("0", chromium.text("#total-requests"));
 
@@ -43,16 +43,25 @@ class DashboardIT {
         long first = number(chromium.text("#total-requests"));
         await(() -> number(chromium.text("#total-requests")) > first, chromium);
         await(() -> chromium.text("#p99").endsWith(" ms"), chromium);
-        await(() -> number(chromium.text("#errors")) > 0, chromium);
+        // The test traffic includes calls to a closed port: upstream failures, not refusals.
+        await(() -> number(chromium.text("#upstream-failed")) > 0, chromium);
+        assertEquals("0", chromium.text("#refused"));
         assertTrue(Double.parseDouble(chromium.text("#rps")) > 0, chromium.text("#rps"));
       }
-      assertEquals("6", chromium.eval("document.querySelectorAll('.charts canvas').length"));
+      assertEquals("9", chromium.eval("document.querySelectorAll('.charts canvas').length"));
+      assertTrue(Long.parseLong(cellOfSelf(chromium, "served")) > 0, "served by the one node");
+      assertEquals(
+          cellOfSelf(chromium, "entered"), chromium.text("#total-requests"), "all entered here");
       assertTrue(chromium.text("#readiness").endsWith(" ready"), chromium.text("#readiness"));
       assertTrue(chromium.text("#readiness").contains("(config v1)"), chromium.text("#readiness"));
       assertTrue(chromium.text("#by-type").contains("UPSTREAM_REFUSED"), chromium.text("#by-type"));
       chromium.screenshot(SCREENSHOT);
       assertEquals(List.of(), chromium.errors(), chromium.log());
     }
+  }
+
+  private static String cellOfSelf(HeadlessChromium chromium, String column) {
+    return chromium.text("#nodes tbody tr td." + column);
   }
 
   /** A number tile of the page; -1 while it shows "-". */

@@ -144,15 +144,16 @@ class DrainIT {
                 "2"));
     int port = node.awaitListening(START);
     client = new ProxyClient(vertx, port);
+    ProxyClient admin = new ProxyClient(vertx, node.awaitAdminPort(START));
     Thread.sleep(HANDLER_GRACE_MS);
-    assertEquals(200, client.local(HttpMethod.GET, "/ready", null).await().status());
+    assertEquals(200, admin.local(HttpMethod.GET, "/ready", null).await().status());
 
     long termAt = System.nanoTime();
     node.sigterm();
     node.awaitOutput(
         Pattern.compile("SIGTERM received: /ready answers 503; serving for PT2S more"),
         Duration.ofSeconds(3));
-    Resp ready = client.local(HttpMethod.GET, "/ready", null).await();
+    Resp ready = admin.local(HttpMethod.GET, "/ready", null).await();
     String fresh = tryNewRequest(port);
     long servedAt = System.nanoTime();
 
@@ -197,8 +198,8 @@ class DrainIT {
     node.sigterm();
     Finished f = node.finish(Duration.ofSeconds(3));
     assertEquals(0, f.exitCode(), f.describe());
-    assertTrue(f.stdout().contains("SIGTERM received"), f.describe());
-    assertTrue(f.stdout().contains("stopped"), f.describe());
+    assertTrue(f.stderr().contains("SIGTERM received"), f.describe());
+    assertTrue(f.stderr().contains("stopped"), f.describe());
     assertTrue(ms(System.nanoTime() - termAt) < 3_000, f.describe());
   }
 
@@ -217,7 +218,7 @@ class DrainIT {
         p.sigterm();
         Finished f = p.finish(Duration.ofSeconds(3));
         assertEquals(0, f.exitCode(), "attempt " + attempt + ": " + f.describe());
-        assertTrue(f.stdout().contains("stopped"), "attempt " + attempt + ": " + f.describe());
+        assertTrue(f.stderr().contains("stopped"), "attempt " + attempt + ": " + f.describe());
       }
     }
   }

@@ -51,7 +51,7 @@ class GrafanaDashboardIT {
     TestCa ca = TestCa.create("grafana-it");
     try (HttpsUpstream upstream = HttpsUpstream.https(ca.issue("localhost"));
         ProxyHarness proxy = ProxyHarness.start(ProxyFixture.baseConfig(ca, null));
-        PrometheusServer prometheus = PrometheusServer.start(proxy.port())) {
+        PrometheusServer prometheus = PrometheusServer.start(proxy.node().adminPort())) {
       Set<String> exported = exportedNames(proxy);
       for (Map.Entry<String, String> e : exprs.entrySet()) {
         for (String name : metricNames(e.getValue())) {
@@ -152,7 +152,7 @@ class GrafanaDashboardIT {
   }
 
   private static Set<String> exportedNames(ProxyHarness proxy) {
-    String text = proxy.client().local(HttpMethod.GET, "/metrics", null).await().body().toString();
+    String text = proxy.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString();
     Set<String> names = new TreeSet<>();
     PromText.parse(text).samples().forEach(sample -> names.add(sample.name()));
     return names;

@@ -42,7 +42,12 @@ final class JarProcess implements AutoCloseable {
 
   static final String EMPTY_CONFIG = "empty.json";
 
-  private static final Pattern LISTENING = Pattern.compile("listening on [0-9.]+:(\\d+)");
+  /** The start-up line ("https-proxy node NAME listening on"), not the admin listener's line. */
+  private static final Pattern LISTENING =
+      Pattern.compile("https-proxy node \\S+ listening on [0-9.]+:(\\d+)");
+
+  private static final Pattern ADMIN_LISTENING =
+      Pattern.compile("admin listening on [0-9.]+:(\\d+)");
 
   /** Variables of the test's own environment that would change what the jar does or prints. */
   private static final List<String> SCRUBBED_ENV =
@@ -97,8 +102,9 @@ final class JarProcess implements AutoCloseable {
   }
 
   /**
-   * The flags every node in these tests gets: the empty config, loopback, a free port, two event
-   * loops, no periodic statistics line in the output, and loopback upstreams allowed.
+   * The flags every node in these tests gets: the empty config, loopback, a free port and a free
+   * admin port (the default 8889 would clash between nodes, and with other builds on the machine),
+   * two event loops, no periodic statistics line in the output, and loopback upstreams allowed.
    */
   private static final io.httpsproxy.testing.TestDns DNS = newDns();
 
@@ -119,6 +125,8 @@ final class JarProcess implements AutoCloseable {
             "--host",
             "127.0.0.1",
             "--port",
+            "0",
+            "--admin-port",
             "0",
             "--event-loops",
             "2",
@@ -213,6 +221,11 @@ final class JarProcess implements AutoCloseable {
   /** Waits for the node's "listening on 127.0.0.1:PORT" line and returns the port. */
   int awaitListening(Duration timeout) {
     return Integer.parseInt(awaitOutput(LISTENING, timeout).group(1));
+  }
+
+  /** The admin listener's port ({@code /stats}, {@code /metrics}, ...), once the node listens. */
+  int awaitAdminPort(Duration timeout) {
+    return Integer.parseInt(awaitOutput(ADMIN_LISTENING, timeout).group(1));
   }
 
   /**

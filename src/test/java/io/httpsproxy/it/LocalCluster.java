@@ -18,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A cluster of real JVMs started from the built jar on 127.0.0.1, each with a fixed Hazelcast port
- * so that a node can be stopped and started again as the same member.
+ * so that a node can be stopped and started again as the same member, and a fixed name ({@link
+ * #name}: node1, node2, ...; the default, the host name, would be the same for all of them).
  */
 final class LocalCluster implements AutoCloseable {
   private final List<String> extraArgs;
@@ -26,6 +27,7 @@ final class LocalCluster implements AutoCloseable {
   private final String members;
   private final JarProcess[] nodes;
   private final int[] ports;
+  private final int[] adminPorts;
   private final Path[] dirs;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -38,6 +40,7 @@ final class LocalCluster implements AutoCloseable {
     this.members = String.join(",", clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList());
     this.nodes = new JarProcess[size];
     this.ports = new int[size];
+    this.adminPorts = new int[size];
     this.dirs = new Path[size];
   }
 
@@ -48,6 +51,8 @@ final class LocalCluster implements AutoCloseable {
     List<String> args = new ArrayList<>();
     args.addAll(
         List.of(
+            "--node-name",
+            name(i),
             "--cluster",
             "--cluster-port",
             String.valueOf(clusterPorts.get(i)),
@@ -58,6 +63,7 @@ final class LocalCluster implements AutoCloseable {
     nodes[i] =
         JarProcess.start(dir, Map.of(), JarProcess.nodeArgs(dir, args.toArray(String[]::new)));
     ports[i] = nodes[i].awaitListening(Duration.ofSeconds(60));
+    adminPorts[i] = nodes[i].awaitAdminPort(Duration.ofSeconds(5));
     return (System.nanoTime() - t0) / 1_000_000;
   }
 
@@ -71,6 +77,32 @@ final class LocalCluster implements AutoCloseable {
     return nodes[i];
   }
 
+  /** Node {@code i}'s nodeName: the same after a restart. */
+  static String name(int i) {
+    return "node" + (i + 1);
+  }
+
+  /**
+   * Starts one more JVM called {@code nodeName} that joins this cluster (on a Hazelcast port of its
+   * own), without waiting for it: for tests of what a joiner does.
+   */
+  JarProcess startJoiner(String nodeName) throws IOException {
+    int port = freePort();
+    Path dir = JarProcess.workDir();
+    return JarProcess.start(
+        dir,
+        Map.of(),
+        JarProcess.nodeArgs(
+            dir,
+            "--node-name",
+            nodeName,
+            "--cluster",
+            "--cluster-port",
+            String.valueOf(port),
+            "--cluster-members",
+            members + ",127.0.0.1:" + port));
+  }
+
   /** Node {@code i}'s working directory: its config file is {@link JarProcess#EMPTY_CONFIG}. */
   Path dir(int i) {
     return dirs[i];
@@ -81,10 +113,10 @@ final class LocalCluster implements AutoCloseable {
     java.nio.file.Files.writeString(dirs[i].resolve(JarProcess.EMPTY_CONFIG), json);
   }
 
-  /** POST {@code path} on node {@code i}. */
+  /** POST {@code path} on node {@code i}'s admin port. */
   HttpResponse<String> post(int i, String path) throws IOException, InterruptedException {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[i] + path))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPorts[i] + path))
             .timeout(Duration.ofSeconds(30))
             .POST(HttpRequest.BodyPublishers.noBody())
             .build(),
@@ -93,6 +125,11 @@ final class LocalCluster implements AutoCloseable {
 
   int port(int i) {
     return ports[i];
+  }
+
+  /** Node {@code i}'s admin port: /stats, /metrics, /health, /ready, /dashboard, /admin/*. */
+  int adminPort(int i) {
+    return adminPorts[i];
   }
 
   /** A JSON API call through node {@code via} to {@code url}. */
@@ -106,16 +143,26 @@ final class LocalCluster implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** GET /stats?scope=cluster on node {@code i}. */
+  /** GET /stats?scope=cluster on node {@code i}'s admin port. */
   JsonObject clusterStats(int i) throws IOException, InterruptedException {
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + ports[i] + "/stats?scope=cluster"))
+                    URI.create("http://127.0.0.1:" + adminPorts[i] + "/stats?scope=cluster"))
                 .timeout(Duration.ofSeconds(10))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     return new JsonObject(r.body());
+  }
+
+  /** GET /metrics on node {@code i}'s admin port. */
+  String metrics(int i) throws IOException, InterruptedException {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPorts[i] + "/metrics"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   /** The number of members node {@code i} sees, or -1 if it does not answer. */

@@ -28,8 +28,9 @@ class MetricsIT {
     Path dir = JarProcess.workDir();
     Vertx vertx = Vertx.vertx();
     try (JarProcess node = JarProcess.start(dir, Map.of(), JarProcess.nodeArgs(dir))) {
-      int port = node.awaitListening(Duration.ofSeconds(15));
-      ProxyClient client = new ProxyClient(vertx, port);
+      node.awaitListening(Duration.ofSeconds(15));
+      // The jar's default: the node's own endpoints on the admin port (here a free one).
+      ProxyClient client = new ProxyClient(vertx, node.awaitAdminPort(Duration.ofSeconds(5)));
       try {
         assertEquals(200, client.local(HttpMethod.GET, "/health", null).await().status());
         assertEquals(200, client.local(HttpMethod.GET, "/ready", null).await().status());
@@ -47,7 +48,7 @@ class MetricsIT {
             new String[] {
               "proxy_requests_total",
               "proxy_queue_wait_seconds_bucket",
-              "vertx_http_server_requests_total",
+              "vertx_pool_in_use",
               "jvm_memory_used_bytes",
               "process_uptime_seconds"
             }) {

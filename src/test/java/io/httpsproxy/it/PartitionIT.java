@@ -44,6 +44,7 @@ class PartitionIT {
   private static HttpsUpstream upstream;
   private static final JarProcess[] nodes = new JarProcess[NODES];
   private static final int[] ports = new int[NODES];
+  private static final int[] adminPorts = new int[NODES];
   private static final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -66,6 +67,11 @@ class PartitionIT {
               lab.address(i),
               "--port",
               "0",
+              // reached from the host, like the proxy port
+              "--admin-host",
+              lab.address(i),
+              "--admin-port",
+              "0",
               "--event-loops",
               "2",
               "--workers",
@@ -74,6 +80,9 @@ class PartitionIT {
               "3600",
               "--allow-destinations",
               lab.cidr(),
+              // the namespaces share the host name, the default nodeName
+              "--node-name",
+              "part" + i,
               "--cluster",
               "--cluster-host",
               lab.address(i),
@@ -83,6 +92,7 @@ class PartitionIT {
               String.join(",", members));
       nodes[i] = JarProcess.startVia(lab.exec(i), dir, args);
       ports[i] = nodes[i].awaitListening(Duration.ofSeconds(90));
+      adminPorts[i] = nodes[i].awaitAdminPort(Duration.ofSeconds(5));
     }
     for (int i = 0; i < NODES; i++) {
       awaitMembers(i, NODES, Duration.ofSeconds(60));
@@ -202,11 +212,15 @@ class PartitionIT {
     return URI.create("http://" + lab.address(i) + ":" + ports[i]);
   }
 
+  private static URI admin(int i) {
+    return URI.create("http://" + lab.address(i) + ":" + adminPorts[i]);
+  }
+
   private static int members(int i) {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(base(i).resolve("/stats?scope=cluster"))
+              HttpRequest.newBuilder(admin(i).resolve("/stats?scope=cluster"))
                   .timeout(Duration.ofSeconds(10))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

@@ -54,6 +54,7 @@ class ReloadIT {
     Path config = dir.resolve(JarProcess.EMPTY_CONFIG);
     try (JarProcess node = JarProcess.start(dir, Map.of(), JarProcess.nodeArgs(dir))) {
       int port = node.awaitListening(Duration.ofSeconds(60));
+      int admin = node.awaitAdminPort(Duration.ofSeconds(5));
       assertEquals(200, fetch(port, target()));
 
       // allowDestinations is a flag here (it wins over the file); the deny list is the file's.
@@ -72,7 +73,7 @@ class ReloadIT {
           Duration.ofSeconds(10));
       assertTrue(node.isAlive());
       assertEquals(403, fetch(port, target()));
-      assertEquals(2, stats(port).getJsonObject("config").getInteger("version"));
+      assertEquals(2, stats(admin).getJsonObject("config").getInteger("version"));
 
       node.sigterm();
       assertEquals(0, node.finish(Duration.ofSeconds(30)).exitCode());
@@ -136,6 +137,7 @@ class ReloadIT {
     try (JarProcess node =
         JarProcess.startIgnoring("HUP", dir, Map.of(), JarProcess.nodeArgs(dir))) {
       int port = node.awaitListening(Duration.ofSeconds(60));
+      int admin = node.awaitAdminPort(Duration.ofSeconds(5));
       node.awaitOutput(
           Pattern.compile(
               "SIGHUP was ignored by the process that started this node \\(nohup\\?\\) and stays"
@@ -146,11 +148,11 @@ class ReloadIT {
       node.signal("HUP");
       assertEquals(200, fetch(port, target())); // a later request: the signal changed nothing
       assertTrue(node.isAlive());
-      assertEquals(1, stats(port).getJsonObject("config").getInteger("version"));
+      assertEquals(1, stats(admin).getJsonObject("config").getInteger("version"));
 
       HttpResponse<String> r =
           HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/admin/reload"))
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/admin/reload"))
                   .timeout(Duration.ofSeconds(30))
                   .POST(HttpRequest.BodyPublishers.noBody())
                   .build(),
@@ -174,10 +176,11 @@ class ReloadIT {
         .statusCode();
   }
 
-  private static JsonObject stats(int port) throws IOException, InterruptedException {
+  /** GET /stats on the admin port {@code adminPort}. */
+  private static JsonObject stats(int adminPort) throws IOException, InterruptedException {
     return new JsonObject(
         HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/stats"))
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/stats"))
                     .timeout(Duration.ofSeconds(10))
                     .build(),
                 HttpResponse.BodyHandlers.ofString())

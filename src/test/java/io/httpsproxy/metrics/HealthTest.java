@@ -29,10 +29,10 @@ class HealthTest {
   @Test
   void healthAndReadyAreUpOnceStarted() {
     try (ProxyHarness proxy = ProxyHarness.start(ProxyFixture.baseConfig(null, null))) {
-      ProxyClient.Resp health = proxy.client().local(HttpMethod.GET, "/health", null).await();
+      ProxyClient.Resp health = proxy.admin().local(HttpMethod.GET, "/health", null).await();
       assertEquals(200, health.status());
       assertEquals("UP", health.json().getString("status"));
-      ProxyClient.Resp ready = proxy.client().local(HttpMethod.GET, "/ready", null).await();
+      ProxyClient.Resp ready = proxy.admin().local(HttpMethod.GET, "/ready", null).await();
       assertEquals(200, ready.status());
       assertEquals(new JsonObject().put("status", "UP"), ready.json());
     }
@@ -42,14 +42,14 @@ class HealthTest {
   void readyTurns503WithReasonDrainingOnceDrainingStartsWhileHealthStaysUp() {
     try (ProxyHarness proxy = ProxyHarness.start(ProxyFixture.baseConfig(null, null))) {
       proxy.node().startDraining();
-      ProxyClient.Resp ready = proxy.client().local(HttpMethod.GET, "/ready", null).await();
+      ProxyClient.Resp ready = proxy.admin().local(HttpMethod.GET, "/ready", null).await();
       assertEquals(503, ready.status());
       assertEquals(
           new JsonObject().put("status", "DOWN").put("reasons", new JsonArray().add("draining")),
           ready.json());
-      assertEquals(200, proxy.client().local(HttpMethod.GET, "/health", null).await().status());
+      assertEquals(200, proxy.admin().local(HttpMethod.GET, "/health", null).await().status());
       String metrics =
-          proxy.client().local(HttpMethod.GET, "/metrics", null).await().body().toString();
+          proxy.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString();
       assertEquals(0, PromText.parse(metrics).value("proxy_ready"));
     }
   }

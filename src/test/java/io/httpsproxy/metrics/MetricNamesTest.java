@@ -31,13 +31,15 @@ class MetricNamesTest {
         assertEquals(403, client.get(target).await().status(), target);
       }
       JsonObject denied =
-          client
+          proxy
+              .admin()
               .local(HttpMethod.GET, "/stats", null)
               .await()
               .json()
               .getJsonObject("destinationsDenied");
       PromText prom =
-          PromText.parse(client.local(HttpMethod.GET, "/metrics", null).await().body().toString());
+          PromText.parse(
+              proxy.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString());
 
       for (String rule : denied.fieldNames()) {
         assertEquals(

@@ -56,9 +56,9 @@ class MetricsTest {
 
   @Test
   void statsLogSnapshotAndPrometheusAgreeAfterAKnownMix() {
-    ProxyClient client = proxy.client();
-    JsonObject stats = client.local(HttpMethod.GET, "/stats", null).await().json();
-    ProxyClient.Resp scrape = client.local(HttpMethod.GET, "/metrics", null).await();
+    ProxyClient admin = proxy.admin();
+    JsonObject stats = admin.local(HttpMethod.GET, "/stats", null).await().json();
+    ProxyClient.Resp scrape = admin.local(HttpMethod.GET, "/metrics", null).await();
     JsonObject snapshot = proxy.node().stats().snapshot();
     assertEquals(200, scrape.status());
     assertTrue(
@@ -145,7 +145,7 @@ class MetricsTest {
   @Test
   void everySampleIsTaggedWithTheNodeAndNoneWithAnUpstream() {
     PromText prom = scrape();
-    String node = proxy.node().nodeId();
+    String node = proxy.node().nodeName();
     for (PromText.Sample s : prom.samples()) {
       assertEquals(node, s.labels().get("node"), s.toString());
     }
@@ -160,15 +160,10 @@ class MetricsTest {
   }
 
   @Test
-  void exportsVertxAndJvmMeters() {
+  void exportsVertxPoolAndJvmMetersButNotVertxPerRequestMetersByDefault() {
     PromText prom = scrape();
     for (String name :
         new String[] {
-          "vertx_http_server_requests_total",
-          "vertx_http_server_active_connections",
-          "vertx_http_client_requests_total",
-          "vertx_eventbus_sent_total",
-          "vertx_eventbus_handlers",
           "vertx_pool_in_use",
           "jvm_memory_used_bytes",
           "jvm_threads_live_threads",
@@ -178,11 +173,45 @@ class MetricsTest {
         }) {
       assertFalse(prom.find(name).isEmpty(), name + " missing");
     }
+    for (String name :
+        new String[] {
+          "vertx_http_server_requests_total",
+          "vertx_http_client_requests_total",
+          "vertx_eventbus_sent_total",
+          "vertx_eventbus_handlers"
+        }) {
+      assertTrue(prom.find(name).isEmpty(), name + " exported though vertxRequestMetrics is off");
+    }
+  }
+
+  @Test
+  void vertxRequestMetricsExportsVertxPerRequestMeters() throws Exception {
+    TestCa ca = TestCa.create("metrics-vertx");
+    try (HttpsUpstream up = HttpsUpstream.https(ca.issue("localhost"));
+        ProxyHarness p =
+            ProxyHarness.start(
+                ProxyFixture.baseConfig(ca, null).put("vertxRequestMetrics", true))) {
+      assertEquals(200, p.client().get(up.url("/echo")).await().status());
+      PromText prom =
+          PromText.parse(
+              p.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString());
+      for (String name :
+          new String[] {
+            "vertx_http_server_requests_total",
+            "vertx_http_server_active_connections",
+            "vertx_http_client_requests_total",
+            "vertx_eventbus_sent_total",
+            "vertx_eventbus_handlers",
+            "vertx_pool_in_use"
+          }) {
+        assertFalse(prom.find(name).isEmpty(), name + " missing");
+      }
+    }
   }
 
   private static PromText scrape() {
     return PromText.parse(
-        proxy.client().local(HttpMethod.GET, "/metrics", null).await().body().toString());
+        proxy.admin().local(HttpMethod.GET, "/metrics", null).await().body().toString());
   }
 
   private static long sum(PromText prom, String name) {

@@ -43,6 +43,7 @@ class StatsTest {
                   .put("requestTimeout", 5.0) // a first TLS call on a loaded machine takes seconds
                   .put("statsInterval", 0.2));
       ProxyClient client = new ProxyClient(clientVertx, proxy.port());
+      ProxyClient admin = new ProxyClient(clientVertx, proxy.adminPort());
       try {
         sendKnownMix(proxy, client, https);
         // The access log and the gauges are written as the answer ends, which the client may see
@@ -53,7 +54,7 @@ class StatsTest {
                     && proxy.stats().awaitingReply().get() == 0
                     && proxy.stats().queued().get() == 0
                     && proxy.stats().snapshot().getJsonObject("requests").getLong("total") >= 11);
-        JsonObject s = client.local(HttpMethod.GET, "/stats", null).await().json();
+        JsonObject s = admin.local(HttpMethod.GET, "/stats", null).await().json();
 
         JsonObject req = s.getJsonObject("requests");
         assertEquals(11, req.getLong("total"));

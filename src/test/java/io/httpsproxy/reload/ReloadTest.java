@@ -119,11 +119,11 @@ class ReloadTest {
   }
 
   private Resp reload() {
-    return proxy.client().local(HttpMethod.POST, "/admin/reload", null).await();
+    return proxy.admin().local(HttpMethod.POST, "/admin/reload", null).await();
   }
 
   private JsonObject stats() {
-    return proxy.client().local(HttpMethod.GET, "/stats", null).await().json();
+    return proxy.admin().local(HttpMethod.GET, "/stats", null).await().json();
   }
 
   @Test

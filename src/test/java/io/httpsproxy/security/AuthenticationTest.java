@@ -186,8 +186,8 @@ class AuthenticationTest {
 
   @Test
   void healthStaysOpenAndStatsIsOpenToLoopback() {
-    assertEquals(200, proxy.client().local(HttpMethod.GET, "/health", null).await().status());
-    assertEquals(200, proxy.client().local(HttpMethod.GET, "/stats", null).await().status());
+    assertEquals(200, proxy.admin().local(HttpMethod.GET, "/health", null).await().status());
+    assertEquals(200, proxy.admin().local(HttpMethod.GET, "/stats", null).await().status());
   }
 
   @Test

@@ -104,7 +104,7 @@ class DestinationPolicyProxyTest {
     assertEquals(before, plain.total(), "nothing reached the upstream");
     assertEquals(3, closed.node().stats().count(DenyRule.LOOPBACK) - deniedBefore);
     JsonObject stats =
-        closed.client().local(io.vertx.core.http.HttpMethod.GET, "/stats", null).await().json();
+        closed.admin().local(io.vertx.core.http.HttpMethod.GET, "/stats", null).await().json();
     assertTrue(stats.getJsonObject("destinationsDenied").getLong("loopback") >= 3, stats.encode());
   }
 
@@ -202,5 +202,20 @@ class DestinationPolicyProxyTest {
     Resp r = open.client().get("http://127.0.0.1:" + open.port() + "/stats").await();
 
     assertDenied(r, "proxy-self");
+  }
+
+  @Test
+  void theProxyRefusesToCallItsOwnAdminListener() {
+    int admin = open.node().adminPort();
+    assertTrue(admin > 0 && admin != open.port());
+    for (String path : new String[] {"/stats", "/metrics", "/admin/reload"}) {
+      Resp r = open.client().get("http://127.0.0.1:" + admin + path).await();
+
+      assertDenied(r, "proxy-self");
+    }
+    String reload = "http://127.0.0.1:" + admin + "/admin/reload";
+    Resp post =
+        open.client().forward(io.vertx.core.http.HttpMethod.POST, reload, null, null).await();
+    assertDenied(post, "proxy-self");
   }
 }

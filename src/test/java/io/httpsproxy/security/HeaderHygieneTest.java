@@ -74,6 +74,21 @@ class HeaderHygieneTest {
   }
 
   @Test
+  void manyNamesInConnectionAreAllRemoved() {
+    for (int count : new int[] {1, 7, 8, 9, 40}) {
+      StringBuilder connection = new StringBuilder("close");
+      MultiMap m = MultiMap.caseInsensitiveMultiMap();
+      for (int i = 0; i < count; i++) {
+        connection.append(", X-Named-").append(i);
+        m.add(i % 2 == 0 ? "x-named-" + i : "X-NAMED-" + i, "v");
+      }
+      m.add("Connection", connection.toString()).add("X-Kept", "4");
+      assertEquals(List.of(new Header("X-Kept", "4")), HeaderHygiene.forClient(m), "" + count);
+      assertEquals(List.of(new Header("X-Kept", "4")), HeaderHygiene.forUpstream(m), "" + count);
+    }
+  }
+
+  @Test
   void connectionCanNameAnOtherwiseEndToEndHeader() {
     MultiMap m = headers("Connection", "Cache-Control", "Cache-Control", "no-cache", "Age", "3");
 

@@ -113,12 +113,7 @@ class PasswordGuessingTest {
   }
 
   private static JsonObject auth(ProxyHarness proxy) {
-    return proxy
-        .client()
-        .local(HttpMethod.GET, "/stats", null)
-        .await()
-        .json()
-        .getJsonObject("auth");
+    return proxy.admin().local(HttpMethod.GET, "/stats", null).await().json().getJsonObject("auth");
   }
 
   /** Checks run at most: the limit, then about one per lockout window, plus the cap's overshoot. */
@@ -251,7 +246,7 @@ class PasswordGuessingTest {
         assertEquals(407, RawHttp.status(RawHttp.exchange(s, malformed)), "failure " + i);
       }
       Files.writeString(file, config.put("authFailureLimit", 3).encodePrettily());
-      Resp reload = proxy.client().local(HttpMethod.POST, "/admin/reload", null).await();
+      Resp reload = proxy.admin().local(HttpMethod.POST, "/admin/reload", null).await();
       assertEquals(200, reload.status(), reload.body().toString());
       assertTrue(
           reload.json().getJsonArray("applied").contains("authFailureLimit"),

@@ -10,17 +10,19 @@ public final class ProxyFixture {
   private ProxyFixture() {}
 
   /**
-   * Test defaults: loopback, a free port, two event loops, short statistics interval off the log,
-   * the test CA trusted, and a resolver that never leaves loopback ({@code dns}, or a shared one
-   * that knows no name). Loopback destinations are refused by default, so these tests open
-   * 127.0.0.0/8 and localhost explicitly; {@code DestinationPolicyTest} proves the defaults refuse
-   * them.
+   * Test defaults: loopback, a free port and a free admin port (the node's own endpoints are on the
+   * admin listener only, as by default: {@link ProxyHarness#admin()} calls them), two event loops,
+   * short statistics interval off the log, the test CA trusted, and a resolver that never leaves
+   * loopback ({@code dns}, or a shared one that knows no name). Loopback destinations are refused
+   * by default, so these tests open 127.0.0.0/8 and localhost explicitly; {@code
+   * DestinationPolicyTest} proves the defaults refuse them.
    */
   public static JsonObject baseConfig(TestCa ca, TestDns dns) {
     JsonObject j =
         new JsonObject()
             .put("port", 0)
             .put("host", "127.0.0.1")
+            .put("adminPort", 0)
             .put("eventLoops", 2)
             .put("statsInterval", 3600.0)
             .put("drainTimeout", 5.0)
