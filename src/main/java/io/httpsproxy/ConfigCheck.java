@@ -33,8 +33,10 @@ final class ConfigCheck {
     try {
       ProxyConfig config = source.load();
       // The lists, the client ACL and the credentials file, as a start builds them.
-      NodeSettings.initial(
-          config, (allow, deny) -> DestinationPolicy.of(allow, deny, config.host(), config::port));
+      NodeSettings settings =
+          NodeSettings.initial(
+              config,
+              (allow, deny) -> DestinationPolicy.of(allow, deny, config.host(), config::port));
       if (config.cluster().enabled()) {
         ClusterSetup.clusterManager(
             config.cluster(), config.nodeName()); // parses the XML; joins nothing
@@ -50,6 +52,15 @@ final class ConfigCheck {
               + ", queueSize "
               + config.queueSize()
               + (config.authEnabled() ? ", credentials " + config.credentialsFile() : "")
+              + (settings.tls() != null
+                  ? ", TLS port "
+                      + config.tls().port()
+                      + " (certificate serial "
+                      + settings.tls().serialHex()
+                      + ", expires "
+                      + settings.tls().notAfter().toInstant()
+                      + ")"
+                  : "")
               + (config.cluster().enabled() ? ", clustered" : "")
               + ")");
       for (String shadowed : source.shadowed()) {

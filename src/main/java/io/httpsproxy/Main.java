@@ -134,12 +134,21 @@ public final class Main {
     log.info(
         "https-proxy node {} listening on {}:{} (workers={}, queueSize={}, maxConnections={}; {})",
         node.nodeName(),
-        config.host(),
-        node.port(),
+        config.port() < 0 ? "the TLS port only (port -1)" : config.host() + ":" + node.port(),
         config.workers(),
         config.queueSize(),
         config.maxConnections(),
         node.engines());
+    if (node.tlsPort() >= 0) {
+      io.httpsproxy.config.TlsMaterial tls = node.settings().get().tls();
+      log.info(
+          "TLS listener on {}:{} (certificate serial {}, expires {}; client certificates: {})",
+          config.tls().bindHost(config.host()),
+          node.tlsPort(),
+          tls.serialHex(),
+          tls.notAfter().toInstant(),
+          config.tls().clientAuth());
+    }
     String file = source.file();
     log.info(
         "config file: {}", file == null ? "none (defaults, flags and PROXY_* variables)" : file);

@@ -115,7 +115,7 @@ public final class ProxyNode {
                 port::get,
                 config.admin().host(),
                 adminPort::get,
-                config.cluster().ownPorts());
+                config.tls().withOwnPort(config.cluster().ownPorts()));
     this.settings = new LiveSettings(NodeSettings.initial(config, policies));
     this.memory =
         new MemoryGuard(
@@ -351,6 +351,11 @@ public final class ProxyNode {
 
   public int port() {
     return port.get();
+  }
+
+  /** The TLS listener's port, or -1 when there is none. */
+  public int tlsPort() {
+    return ingresses.isEmpty() ? -1 : ingresses.get(0).tlsPort();
   }
 
   /** The admin listener's port, or -1 when there is none. */

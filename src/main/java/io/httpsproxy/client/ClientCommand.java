@@ -92,6 +92,27 @@ public final class ClientCommand implements Callable<Integer> {
   boolean forward;
 
   @Option(
+      names = "--proxy-tls",
+      description =
+          "TLS to the proxy (its tlsPort); implied by --proxy-ca, --proxy-cert, https_proxy=https://...")
+  boolean proxyTls;
+
+  @Option(
+      names = "--proxy-ca",
+      paramLabel = "FILE",
+      description = "PEM CA that signed the proxy's certificate (default: the JVM's CAs)")
+  Path proxyCa;
+
+  @Option(
+      names = "--proxy-cert",
+      paramLabel = "FILE",
+      description = "PEM client certificate to present to the proxy (with --proxy-key)")
+  Path proxyCert;
+
+  @Option(names = "--proxy-key", paramLabel = "FILE", description = "PEM key of --proxy-cert")
+  Path proxyKey;
+
+  @Option(
       names = "--timeout",
       paramLabel = "SECONDS",
       defaultValue = "90",
@@ -113,9 +134,12 @@ public final class ClientCommand implements Callable<Integer> {
     }
     ProxyEndpoint proxy;
     String[] auth;
+    ProxyTls tls;
     try {
       proxy = ProxyEndpoint.resolve(server, port, url, env);
       auth = authorization(proxy);
+      boolean on = proxyTls || proxy.tls() || proxyCa != null || proxyCert != null;
+      tls = new ProxyTls(on, proxyCa, proxyCert, proxyKey);
     } catch (IllegalArgumentException e) {
       err.println("client: " + e.getMessage());
       return 2;
@@ -127,7 +151,13 @@ public final class ClientCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     try {
       ProxyCall call =
-          new ProxyCall(vertx, proxy.host(), proxy.port(), (long) (timeoutSeconds * 1000), auth);
+          new ProxyCall(
+              vertx,
+              tls.clientOptions(),
+              proxy.host(),
+              proxy.port(),
+              (long) (timeoutSeconds * 1000),
+              auth);
       ProxyCall.Result r =
           forward
               ? call.forward(method, url, parsedHeaders, body)

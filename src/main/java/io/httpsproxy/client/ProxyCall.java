@@ -30,9 +30,15 @@ final class ProxyCall {
   /** Name and value of the header that authenticates to the proxy, or null. */
   private final String[] auth;
 
-  ProxyCall(Vertx vertx, String server, int port, long timeoutMs, String[] auth) {
+  ProxyCall(
+      Vertx vertx,
+      io.vertx.core.http.HttpClientOptions options,
+      String server,
+      int port,
+      long timeoutMs,
+      String[] auth) {
     this.auth = auth;
-    this.http = vertx.createHttpClient();
+    this.http = vertx.createHttpClient(options);
     this.context = vertx.getOrCreateContext();
     this.server = server;
     this.port = port;

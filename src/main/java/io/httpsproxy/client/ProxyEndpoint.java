@@ -14,14 +14,15 @@ import java.util.Map;
  * {@code HTTP_PROXY}, which CGI servers set from a request header), else 127.0.0.1:8888.
  *
  * @param credentials {@code user:password} from the variable's URL, or null
+ * @param tls true when the variable names an https:// proxy (the proxy's TLS listener)
  */
-record ProxyEndpoint(String host, int port, String credentials) {
+record ProxyEndpoint(String host, int port, String credentials, boolean tls) {
   static final String DEFAULT_HOST = "127.0.0.1";
   static final int DEFAULT_PORT = 8888;
 
   static ProxyEndpoint resolve(String server, Integer port, String url, Map<String, String> env) {
     if (server != null) {
-      return new ProxyEndpoint(server, port == null ? DEFAULT_PORT : port, null);
+      return new ProxyEndpoint(server, port == null ? DEFAULT_PORT : port, null, false);
     }
     boolean https = url.toLowerCase(Locale.ROOT).startsWith("https://");
     String[] names =
@@ -32,7 +33,7 @@ record ProxyEndpoint(String host, int port, String credentials) {
         return fromVariable(name, value.trim());
       }
     }
-    return new ProxyEndpoint(DEFAULT_HOST, DEFAULT_PORT, null);
+    return new ProxyEndpoint(DEFAULT_HOST, DEFAULT_PORT, null, false);
   }
 
   private static ProxyEndpoint fromVariable(String name, String value) {
@@ -43,12 +44,13 @@ record ProxyEndpoint(String host, int port, String credentials) {
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(name + " is not a proxy URL (expected http://host:port)");
     }
-    if (!"http".equalsIgnoreCase(uri.getScheme())) {
+    boolean tls = "https".equalsIgnoreCase(uri.getScheme());
+    if (!tls && !"http".equalsIgnoreCase(uri.getScheme())) {
       throw new IllegalArgumentException(
           name
               + " names a "
               + uri.getScheme()
-              + ":// proxy; this client speaks plain http:// to the proxy");
+              + ":// proxy; this client speaks http:// or https:// to the proxy");
     }
     if (uri.getHost() == null) {
       throw new IllegalArgumentException(name + " has no host (expected http://host:port)");
@@ -61,6 +63,7 @@ record ProxyEndpoint(String host, int port, String credentials) {
         uri.getHost().startsWith("[")
             ? uri.getHost().substring(1, uri.getHost().length() - 1)
             : uri.getHost();
-    return new ProxyEndpoint(host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), credentials);
+    return new ProxyEndpoint(
+        host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), credentials, tls);
   }
 }

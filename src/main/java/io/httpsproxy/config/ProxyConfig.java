@@ -68,6 +68,7 @@ public record ProxyConfig(
     HeaderRules headers,
     AuthGuardConfig authGuard,
     AdminListener admin,
+    TlsListener tls,
     NodeIdentity identity,
     AppLogConfig appLog,
     ClusterConfig cluster,
@@ -191,7 +192,7 @@ public record ProxyConfig(
   private static final long MAX_API_BYTES = 1L << 30;
 
   public ProxyConfig {
-    checkRange("port", port, 0, 65535);
+    TlsListener.checkPlainPort(port, tls);
     if (host == null || host.isBlank()) {
       throw ConfigException.invalid("host", host, "an address to bind, e.g. 0.0.0.0");
     }
@@ -302,6 +303,7 @@ public record ProxyConfig(
         HeaderRules.fromJson(j),
         AuthGuardConfig.fromJson(j),
         AdminListener.fromJson(j),
+        TlsListener.fromJson(j),
         NodeIdentity.fromJson(j),
         AppLogConfig.fromJson(j),
         ClusterConfig.fromJson(j),
@@ -355,6 +357,7 @@ public record ProxyConfig(
     headers.putInto(json);
     authGuard.putInto(json);
     admin.putInto(json);
+    tls.putInto(json);
     identity.putInto(json);
     appLog.putInto(json);
     cluster.putInto(json);

@@ -9,7 +9,7 @@ import java.util.Locale;
  * variable and its help text all derive from here, so the four sources cannot drift apart.
  */
 public enum Setting {
-  PORT("port", Kind.INT, "TCP port to listen on; 0 picks a free port"),
+  PORT("port", Kind.INT, "TCP port of the plain listener; 0 picks a free port, -1 = none"),
   HOST("host", Kind.STRING, "address to bind"),
   MAX_CONNECTIONS("maxConnections", Kind.INT, "open client connections before new ones get 503"),
   QUEUE_SIZE("queueSize", Kind.INT, "requests waiting for a worker before new ones get 503"),
@@ -57,6 +57,27 @@ public enum Setting {
       "adminOnProxyPort",
       Kind.BOOL,
       "serve the admin endpoints on the proxy port too (as before adminPort was on by default)"),
+  TLS_PORT(
+      "tlsPort",
+      Kind.INT,
+      "port of the TLS listener (same routes as port); -1 = none, 0 = pick a free one"),
+  TLS_HOST("tlsHost", Kind.STRING, "address the TLS listener binds; empty = host"),
+  TLS_CERT_FILE(
+      "tlsCertFile", Kind.STRING, "PEM certificate chain of the TLS listener, leaf first"),
+  TLS_KEY_FILE("tlsKeyFile", Kind.STRING, "PEM private key of that certificate, unencrypted"),
+  TLS_CLIENT_AUTH(
+      "tlsClientAuth", Kind.STRING, "client certificates: none, request (verify if sent), require"),
+  TLS_CLIENT_CA_FILE(
+      "tlsClientCaFile", Kind.STRING, "PEM CAs that client certificates must chain to"),
+  TLS_CLIENT_IDENTITY(
+      "tlsClientIdentity",
+      Kind.STRING,
+      "with a credentials file: either (certificate or credentials) or both (certificate and"
+          + " credentials)"),
+  TLS_WATCH_INTERVAL(
+      "tlsWatchInterval",
+      Kind.SECONDS,
+      "check the TLS files for changes on disk every, seconds; 0 = only on reload"),
   NODE_NAME(
       "nodeName",
       Kind.STRING,
@@ -118,7 +139,10 @@ public enum Setting {
   BODY_TIMEOUT(
       "bodyTimeout", Kind.SECONDS, "longest wait for a request's whole body, seconds (then 408)"),
   NATIVE_TRANSPORT("nativeTransport", Kind.BOOL, "use Linux epoll for sockets instead of Java NIO"),
-  TLS_ENGINE("tlsEngine", Kind.STRING, "TLS of upstream calls: openssl (bundled BoringSSL) or jdk"),
+  TLS_ENGINE(
+      "tlsEngine",
+      Kind.STRING,
+      "TLS of upstream calls and the TLS listener: openssl (bundled BoringSSL) or jdk"),
   API_MAX_BODY_BYTES(
       "apiMaxBodyBytes",
       Kind.LONG,
@@ -185,7 +209,12 @@ public enum Setting {
               MEMORY_PRESSURE,
               MEMORY_CRITICAL,
               MAX_HEADER_COUNT,
-              FORWARDED_HEADERS));
+              FORWARDED_HEADERS,
+              TLS_CERT_FILE,
+              TLS_KEY_FILE,
+              TLS_CLIENT_AUTH,
+              TLS_CLIENT_CA_FILE,
+              TLS_CLIENT_IDENTITY));
 
   /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
   private static final java.util.regex.Pattern SECONDS_SYNTAX =

@@ -8,6 +8,7 @@ import io.httpsproxy.reload.LiveSettings;
 import io.httpsproxy.reload.NodeSettings;
 import io.httpsproxy.security.AuthGuard;
 import io.httpsproxy.security.Authenticator;
+import io.httpsproxy.security.ClientCertIdentity;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,6 +25,10 @@ import io.vertx.core.http.HttpServerRequest;
  *   <li>{@code /health}, {@code /ready}: open. {@code /stats}, {@code /metrics}: open to loopback
  *       clients, else authenticated like the API.
  * </ul>
+ *
+ * <p>On the TLS listener a verified client certificate names the user ({@link ClientCertIdentity}):
+ * without a credentials file it is the identity; with one it replaces the credentials ({@code
+ * tlsClientIdentity} either) or is required beside them (both).
  */
 final class AccessGate {
   /** What kind of request is at the gate; decides the header, the status and the rate limit. */
@@ -61,8 +66,11 @@ final class AccessGate {
             && (kind == Kind.PROXY
                 || kind == Kind.API
                 || (kind == Kind.ADMIN_PROTECTED && !isLoopback(address)));
+    String certUser = ClientCertIdentity.of(req.connection());
     Future<String> user =
-        needsAuth ? authenticate(now, req, kind, address) : Future.succeededFuture(null);
+        needsAuth
+            ? withCertificate(now, req, kind, address, certUser)
+            : Future.succeededFuture(certUser);
     if (limiter == null || kind == Kind.ADMIN_OPEN || kind == Kind.ADMIN_PROTECTED) {
       return user.map(u -> new Caller(u, address));
     }
@@ -74,6 +82,28 @@ final class AccessGate {
           }
           return Future.succeededFuture(new Caller(u, address));
         });
+  }
+
+  /**
+   * A verified client certificate with credentials configured: enough alone under {@code
+   * tlsClientIdentity} either; under both, credentials are checked too and name the user.
+   */
+  private Future<String> withCertificate(
+      NodeSettings now, HttpServerRequest req, Kind kind, String address, String certUser) {
+    if (!now.config().tls().bothRequired()) {
+      return certUser != null
+          ? Future.succeededFuture(certUser)
+          : authenticate(now, req, kind, address);
+    }
+    if (certUser == null) {
+      FailureCode refused =
+          kind == Kind.PROXY ? FailureCode.PROXY_AUTH_REQUIRED : FailureCode.AUTH_REQUIRED;
+      return Future.failedFuture(
+          new ProxyException(
+              refused,
+              "a verified client certificate is required as well (tlsClientIdentity is both)"));
+    }
+    return authenticate(now, req, kind, address);
   }
 
   private Future<String> authenticate(

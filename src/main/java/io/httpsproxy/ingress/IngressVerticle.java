@@ -28,8 +28,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
@@ -37,7 +35,6 @@ import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -101,7 +98,7 @@ public final class IngressVerticle extends VerticleBase {
    */
   private final Map<HttpConnection, Integer> open = new HashMap<>();
 
-  private HttpServer server;
+  private IngressServers servers;
   private ForwardHandler forward;
   private TunnelHandler tunnels;
   private Router router;
@@ -165,18 +162,29 @@ public final class IngressVerticle extends VerticleBase {
                 parts.cluster(),
                 parts.reloader())
             .router(vertx);
-    server =
-        vertx
-            .createHttpServer(serverOptions())
-            .invalidRequestHandler(malformed::onInvalidRequest)
-            .connectionHandler(this::onConnection)
-            .requestHandler(this::onRequest);
-    // A negative port makes all instances share one random port (port 0 means "pick one").
-    int port = config.port() == 0 ? -1 : config.port();
+    servers = new IngressServers(vertx, config, parts.engines(), stats.tlsHandshakes());
     return worker
         .start()
-        .compose(v -> server.listen(port, config.host()))
-        .onSuccess(s -> boundPort.accept(s.actualPort()));
+        .compose(
+            v ->
+                servers.listen(
+                    s ->
+                        s.invalidRequestHandler(malformed::onInvalidRequest)
+                            .connectionHandler(this::onConnection)
+                            .requestHandler(this::onRequest),
+                    settings.get().tls(),
+                    boundPort))
+        .onSuccess(
+            v -> {
+              if (loop == 0) { // once per node: the instances share one TLS server
+                TlsRotation.install(vertx, settings, parts.reloader(), () -> this);
+              }
+            });
+  }
+
+  /** The TLS listener's port, or -1 when there is none. */
+  public int tlsPort() {
+    return servers == null ? -1 : servers.tlsPort();
   }
 
   @Override
@@ -189,31 +197,18 @@ public final class IngressVerticle extends VerticleBase {
 
   /** Stops accepting, lets in-flight requests finish, then closes (bounded by {@code drain}). */
   public Future<Void> drain(Duration drain) {
-    return server.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS);
+    return servers.shutdown(drain);
+  }
+
+  /** New TLS handshakes use {@code m} (one instance's call reaches the shared TLS server). */
+  public Future<Boolean> updateTls(
+      io.httpsproxy.config.TlsListener l, io.httpsproxy.config.TlsMaterial m) {
+    return servers.updateTls(l, m);
   }
 
   /** Stops taking requests from other nodes; they send theirs elsewhere from then on. */
   public Future<Void> stopRemoteWork() {
     return worker.stopRemote();
-  }
-
-  private HttpServerOptions serverOptions() {
-    HttpServerOptions options = new HttpServerOptions();
-    if (config.socketBufferBytes() > 0) {
-      // Bounds what a client that reads slowly parks in the kernel (see ProxyConfig).
-      options
-          .setSendBufferSize(config.socketBufferBytes())
-          .setReceiveBufferSize(config.socketBufferBytes());
-    }
-    return options
-        .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setMaxHeaderSize(config.maxHeaderSize())
-        .setMaxInitialLineLength(config.maxInitialLineLength())
-        .setHttp2ClearTextEnabled(false)
-        .setCompressionSupported(false)
-        .setDecompressionSupported(false)
-        .setHandle100ContinueAutomatically(false);
   }
 
   private void onConnection(HttpConnection conn) {

@@ -54,6 +54,7 @@ public final class ProxyMeters {
   public static final String MEMORY_LEVEL = "proxy.memory.level";
   public static final String MEMORY_SHED = "proxy.memory.shed";
   public static final String AUTH_FAILURES = "proxy.auth.failures";
+  public static final String TLS_HANDSHAKE_FAILURES = "proxy.tls.handshake.failures";
   public static final String AUTH_LOCKOUTS = "proxy.auth.lockouts";
   public static final String AUTH_LOCKED = "proxy.auth.locked";
   public static final String AUTH_BUSY = "proxy.auth.busy";
@@ -184,6 +185,12 @@ public final class ProxyMeters {
       FunctionCounter.builder(DESTINATIONS_DENIED, stats, s -> s.count(rule))
           .description("destinations refused by the policy, by the rule that refused them")
           .tag("rule", rule.label())
+          .register(registry);
+    }
+    for (TlsHandshakes.Reason r : TlsHandshakes.Reason.values()) {
+      FunctionCounter.builder(TLS_HANDSHAKE_FAILURES, stats.tlsHandshakes(), h -> h.count(r))
+          .description("handshakes the TLS listener refused, by reason")
+          .tag("reason", r.label())
           .register(registry);
     }
     Gauge.builder(BUILD_INFO, () -> 1)

@@ -40,6 +40,7 @@ public final class ProxyStats {
   private final AtomicInteger busyWorkers = new AtomicInteger();
   private final AtomicInteger awaitingReply = new AtomicInteger();
   private final LongAdder abandoned = new LongAdder();
+  private final TlsHandshakes tlsHandshakes = new TlsHandshakes();
   private final LongAdder bodyBytesFromClients = new LongAdder();
   private final LongAdder bodyBytesToClients = new LongAdder();
 
@@ -97,6 +98,11 @@ public final class ProxyStats {
   }
 
   /** A destination refused by the policy; the request itself is recorded as a failure too. */
+  /** The TLS listener's refused handshakes (all of its event loops). */
+  public TlsHandshakes tlsHandshakes() {
+    return tlsHandshakes;
+  }
+
   public void destinationDenied(DenyRule rule) {
     deniedByRule[rule.ordinal()].increment();
   }
@@ -244,6 +250,7 @@ public final class ProxyStats {
                 .put("rejected", connectionsRejected.sum())
                 .put("deniedClients", clientsDenied.sum()))
         .put("destinationsDenied", deniedByRule())
+        .put("tlsHandshakeFailures", tlsHandshakes.toJson())
         .put(
             "tunnels",
             new JsonObject()

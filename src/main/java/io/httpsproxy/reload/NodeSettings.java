@@ -4,6 +4,7 @@ import io.httpsproxy.admission.RateLimiter;
 import io.httpsproxy.config.CredentialsFile;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.config.Setting;
+import io.httpsproxy.config.TlsMaterial;
 import io.httpsproxy.security.AuthGuard;
 import io.httpsproxy.security.Authenticator;
 import io.httpsproxy.security.ClientAcl;
@@ -31,6 +32,7 @@ import java.util.function.BiFunction;
  * @param credentialsDigest SHA-256 of the credentials file as read; empty without one
  * @param authGuard the node's failed-login book and password-check pool: one per node, the same
  *     object in every version (it reads its settings from {@code config} per request)
+ * @param tls the TLS listener's certificate, key and client CA as read; null without a listener
  */
 public record NodeSettings(
     ProxyConfig config,
@@ -41,7 +43,8 @@ public record NodeSettings(
     Authenticator auth,
     RateLimiter rateLimiter,
     String credentialsDigest,
-    AuthGuard authGuard) {
+    AuthGuard authGuard,
+    TlsMaterial tls) {
 
   /** Makes a destination policy from the allow and deny lists; the rest of it is fixed per node. */
   public interface PolicyFactory
@@ -91,12 +94,18 @@ public record NodeSettings(
         auth,
         limiter,
         credentials,
-        previous != null ? previous.authGuard : new AuthGuard());
+        previous != null ? previous.authGuard : new AuthGuard(),
+        config.tls().enabled() ? TlsMaterial.read(config.tls()) : null);
   }
 
   /** True when the credentials file's content differs from the one these settings were built on. */
   boolean credentialsChanged(NodeSettings other) {
     return !credentialsDigest.equals(other.credentialsDigest);
+  }
+
+  /** The TLS settings whose file's content differs from {@code other}'s; empty without TLS. */
+  public List<String> tlsChanged(NodeSettings other) {
+    return tls == null ? List.of() : tls.changedFrom(other.tls);
   }
 
   private static String fingerprint(ProxyConfig config, String credentials) {

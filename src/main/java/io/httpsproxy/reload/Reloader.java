@@ -36,6 +36,16 @@ public final class Reloader {
   private final NodeDirectory nodes;
   private final String nodeId;
 
+  /**
+   * Runs before a new version replaces the running one (the TLS listener takes its new certificate
+   * here); a failure refuses the reload, so what serves and what is reported never differ.
+   */
+  public interface Preparer {
+    Future<?> prepare(NodeSettings running, NodeSettings next);
+  }
+
+  private volatile Preparer preparer = (running, next) -> Future.succeededFuture();
+
   public Reloader(
       Vertx vertx,
       ConfigSource source,
@@ -67,9 +77,22 @@ public final class Reloader {
     return consumer.completion();
   }
 
+  public void beforeApply(Preparer p) {
+    this.preparer = p;
+  }
+
   /** Reloads this node. Never fails: the result says what happened ({@link ReloadStatus}). */
   public Future<JsonObject> reload(String origin) {
-    return vertx.executeBlocking(() -> reloadNow(origin), false);
+    return vertx.executeBlocking(() -> reloadNow(origin, false), false);
+  }
+
+  /**
+   * Re-reads the files the running config names (TLS certificate, key and client CA, credentials)
+   * without reading the config again: for a change seen on disk, which must not also apply
+   * unrelated edits of the config file that nobody asked to reload yet.
+   */
+  public Future<JsonObject> reloadFiles(String origin) {
+    return vertx.executeBlocking(() -> reloadNow(origin, true), false);
   }
 
   /** Reloads every node of the cluster, each from its own config file; one result per node. */
@@ -114,11 +137,11 @@ public final class Reloader {
   }
 
   /** One reload at a time per node, so versions only grow and two reloads never interleave. */
-  synchronized JsonObject reloadNow(String origin) {
+  synchronized JsonObject reloadNow(String origin, boolean filesOnly) {
     NodeSettings running = live.get();
     ProxyConfig next;
     try {
-      next = source.load();
+      next = filesOnly ? running.config() : source.load();
     } catch (ConfigException e) {
       return refused(origin, ReloadStatus.INVALID, e.getMessage(), running);
     } catch (RuntimeException e) {
@@ -142,10 +165,19 @@ public final class Reloader {
     if (built.credentialsChanged(running) && !applied.contains("credentialsFile")) {
       applied.add("credentialsFile");
     }
+    for (String key : built.tlsChanged(running)) {
+      if (!applied.contains(key)) {
+        applied.add(key);
+      }
+    }
     List<String> shadowed = shadowed(origin);
     if (applied.isEmpty()) {
       LOG.info("reload ({}): nothing changed; config version {}", origin, running.version());
       return withShadowed(result(ReloadStatus.UNCHANGED, running, List.of(), null), shadowed);
+    }
+    String unprepared = prepare(running, built);
+    if (unprepared != null) {
+      return refused(origin, ReloadStatus.INVALID, unprepared, running);
     }
     live.replace(built);
     LOG.info(
@@ -155,6 +187,25 @@ public final class Reloader {
         built.version(),
         built.fingerprint());
     return withShadowed(result(ReloadStatus.APPLIED, built, applied, null), shadowed);
+  }
+
+  /** Null when the preparer took the new version, else why not. Runs on a worker thread. */
+  private String prepare(NodeSettings running, NodeSettings next) {
+    try {
+      preparer
+          .prepare(running, next)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(NODE_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      return null;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return "could not apply the config: " + e.getCause().getMessage();
+    } catch (java.util.concurrent.TimeoutException e) {
+      return "could not apply the config in " + NODE_TIMEOUT_MS + " ms";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted while applying the config";
+    }
   }
 
   /** File keys a flag or variable overrides: an edit to them did nothing, so say which. */

@@ -400,7 +400,7 @@ class ConfigLoaderTest {
     ConfigException e = loadFails(Map.of(), "--config", emptyFile(), "70000");
 
     assertEquals(
-        "port: 70000 (expected: >= 0 and <= 65535) [from positional argument 1]", e.getMessage());
+        "port: 70000 (expected: >= -1 and <= 65535) [from positional argument 1]", e.getMessage());
   }
 
   @Test
@@ -409,7 +409,7 @@ class ConfigLoaderTest {
 
     ConfigException e = loadFails(Map.of(), "--config", f.toString());
 
-    assertEquals("port: 70000 (expected: >= 0 and <= 65535) [from " + f + "]", e.getMessage());
+    assertEquals("port: 70000 (expected: >= -1 and <= 65535) [from " + f + "]", e.getMessage());
   }
 
   @Test
@@ -733,6 +733,12 @@ class ConfigLoaderTest {
       case FORWARDED_HEADERS -> "append";
       case ADMIN_HOST -> "127.0.0.2";
       case ADMIN_ON_PROXY_PORT -> "true";
+      case TLS_PORT -> "-1"; // another value needs real files: ProxyConfigTest and TlsConfigTest
+      case TLS_HOST -> "127.0.0.2";
+      case TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_CA_FILE -> "/etc/https-proxy/tls.pem";
+      case TLS_CLIENT_AUTH -> "request";
+      case TLS_CLIENT_IDENTITY -> "both";
+      case TLS_WATCH_INTERVAL -> "2.5";
       case STREAM_WINDOW_BYTES -> "131072";
       case MEMORY_PRESSURE -> "0.7";
       case MEMORY_CRITICAL -> "0.95";

@@ -12,6 +12,16 @@ import org.junit.jupiter.api.Test;
 
 /** The config record: JSON round trip, fractional seconds, and validation of every copy. */
 class ProxyConfigTest {
+  /** A real certificate and key, since a TLS listener's files are read as the config is built. */
+  private static final io.httpsproxy.testing.TestCa.ServerCert TLS = tlsCert();
+
+  private static io.httpsproxy.testing.TestCa.ServerCert tlsCert() {
+    try {
+      return io.httpsproxy.testing.TestCa.create("config-test").issue("proxy");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   private static JsonObject everythingChanged() {
     return new JsonObject()
@@ -76,7 +86,15 @@ class ProxyConfigTest {
         .put("adminHost", "127.0.0.3")
         .put("adminOnProxyPort", false)
         .put("dnsQueryTimeout", 0.75)
-        .put("dnsNegativeTtl", 30.0);
+        .put("dnsNegativeTtl", 30.0)
+        .put("tlsPort", 8443)
+        .put("tlsHost", "127.0.0.4")
+        .put("tlsCertFile", TLS.certPem().toString())
+        .put("tlsKeyFile", TLS.keyPem().toString())
+        .put("tlsClientAuth", "require")
+        .put("tlsClientCaFile", TLS.certPem().toString())
+        .put("tlsClientIdentity", "both")
+        .put("tlsWatchInterval", 2.5);
   }
 
   @Test
@@ -235,7 +253,8 @@ class ProxyConfigTest {
 
     assertEquals("queueSize: 0 (expected: >= 1 and <= 10000000)", queue.getMessage());
     assertEquals("queueTimeout: -0.5 (expected: >= 0 and <= 86400 seconds)", timeout.getMessage());
-    assertEquals("port: -1 (expected: >= 0 and <= 65535)", port.getMessage());
+    assertEquals(
+        "port: -1 (expected: >= 0, or a tlsPort: at least one listener)", port.getMessage());
   }
 
   @Test

@@ -182,6 +182,56 @@ public final class TestCa {
         write(base + "-key.pem", new JcaPKCS8Generator(key.getPrivate(), null)));
   }
 
+  /**
+   * A client certificate: subject CN {@code cn}, SAN URIs and DNS names as given (either may be
+   * empty), valid from {@code notBefore} to {@code notAfter}, EC P-256.
+   */
+  public ServerCert issueClient(
+      String cn, List<String> uris, List<String> dnsNames, Instant notBefore, Instant notAfter)
+      throws Exception {
+    KeyPair key = newKey(KeySpec.EC_256);
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            caName,
+            serial(),
+            Date.from(notBefore),
+            Date.from(notAfter),
+            new X500Name("CN=" + cn),
+            key.getPublic());
+    List<GeneralName> names = new ArrayList<>();
+    uris.forEach(u -> names.add(new GeneralName(GeneralName.uniformResourceIdentifier, u)));
+    dnsNames.forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
+    if (!names.isEmpty()) {
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(names.toArray(GeneralName[]::new)));
+    }
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    X509CertificateHolder cert = b.build(signer(caKey, caSpec.signatureWith("SHA256")));
+    String base = "client-" + cn + "-" + serial();
+    return new ServerCert(
+        write(base + ".pem", cert),
+        write(base + "-key.pem", new JcaPKCS8Generator(key.getPrivate(), null)));
+  }
+
+  /** A valid client certificate for one year from yesterday. */
+  public ServerCert issueClient(String cn, List<String> uris, List<String> dnsNames)
+      throws Exception {
+    Instant now = Instant.now();
+    return issueClient(
+        cn, uris, dnsNames, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)));
+  }
+
+  /** The serial number of the first certificate in a PEM file. */
+  public static BigInteger serialOf(Path pem) throws Exception {
+    try (var in = Files.newInputStream(pem)) {
+      return ((java.security.cert.X509Certificate)
+              java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in))
+          .getSerialNumber();
+    }
+  }
+
   private Path write(String file, Object... pemObjects) throws IOException {
     StringWriter sw = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
