@@ -119,7 +119,8 @@ public final class ProxyNode {
     this.settings = new LiveSettings(NodeSettings.initial(config, policies));
     this.memory =
         new MemoryGuard(
-            () -> settings.config().memoryPressure(), () -> settings.config().memoryCritical());
+            () -> settings.config().memory().pressure(),
+            () -> settings.config().memory().critical());
     this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeName);
     this.clusterView =
         new ClusterView(

@@ -6,7 +6,6 @@ import static io.httpsproxy.config.ConfigChecks.checkRange;
 import static io.httpsproxy.config.JsonFields.bool;
 import static io.httpsproxy.config.JsonFields.integer;
 import static io.httpsproxy.config.JsonFields.longValue;
-import static io.httpsproxy.config.JsonFields.number;
 import static io.httpsproxy.config.JsonFields.seconds;
 import static io.httpsproxy.config.JsonFields.string;
 import static io.httpsproxy.config.JsonFields.toSeconds;
@@ -62,11 +61,10 @@ public record ProxyConfig(
     long apiMaxBodyBytes,
     long streamWindowBytes,
     Duration writeIdleTimeout,
-    double memoryPressure,
-    double memoryCritical,
     int socketBufferBytes,
     HeaderRules headers,
     AuthGuardConfig authGuard,
+    MemoryLimits memory,
     AdminListener admin,
     TlsListener tls,
     NodeIdentity identity,
@@ -94,15 +92,6 @@ public record ProxyConfig(
 
   /** A client that reads nothing of its answer for this long is cut off. */
   public static final double DEFAULT_WRITE_IDLE_TIMEOUT = 30.0;
-
-  /**
-   * Heap live after a collection, plus bodies held whole, as a fraction of the largest heap: from
-   * 0.80 keep-alive goes off and new bodies wait, from 0.90 new requests get 503. G1 starts its
-   * concurrent cycle at 45 %, so a healthy node stays well under the first.
-   */
-  public static final double DEFAULT_MEMORY_PRESSURE = 0.80;
-
-  public static final double DEFAULT_MEMORY_CRITICAL = 0.90;
 
   /**
    * SO_SNDBUF / SO_RCVBUF of the proxy's sockets (Linux doubles it). Left to autotuning, a loopback
@@ -206,7 +195,6 @@ public record ProxyConfig(
     checkRange("apiMaxBodyBytes", apiMaxBodyBytes, 1, MAX_API_BYTES);
     checkRange("streamWindowBytes", streamWindowBytes, 64 * 1024, 64L * 1024 * 1024);
     checkPositive("writeIdleTimeout", writeIdleTimeout);
-    ConfigChecks.fractions(memoryPressure, memoryCritical);
     if (socketBufferBytes != 0) {
       checkRange("socketBufferBytes", socketBufferBytes, 4096, 64 * 1024 * 1024);
     }
@@ -297,11 +285,10 @@ public record ProxyConfig(
         longValue(j, "apiMaxBodyBytes", DEFAULT_API_MAX_BODY_BYTES),
         longValue(j, "streamWindowBytes", DEFAULT_STREAM_WINDOW_BYTES),
         seconds(j, "writeIdleTimeout", DEFAULT_WRITE_IDLE_TIMEOUT),
-        number(j, "memoryPressure", DEFAULT_MEMORY_PRESSURE),
-        number(j, "memoryCritical", DEFAULT_MEMORY_CRITICAL),
         integer(j, "socketBufferBytes", DEFAULT_SOCKET_BUFFER_BYTES),
         HeaderRules.fromJson(j),
         AuthGuardConfig.fromJson(j),
+        MemoryLimits.fromJson(j),
         AdminListener.fromJson(j),
         TlsListener.fromJson(j),
         NodeIdentity.fromJson(j),
@@ -351,11 +338,10 @@ public record ProxyConfig(
             .put("apiMaxBodyBytes", apiMaxBodyBytes)
             .put("streamWindowBytes", streamWindowBytes)
             .put("writeIdleTimeout", toSeconds(writeIdleTimeout))
-            .put("memoryPressure", memoryPressure)
-            .put("memoryCritical", memoryCritical)
             .put("socketBufferBytes", socketBufferBytes);
     headers.putInto(json);
     authGuard.putInto(json);
+    memory.putInto(json);
     admin.putInto(json);
     tls.putInto(json);
     identity.putInto(json);
