@@ -10,6 +10,14 @@ from collections import defaultdict
 PER_REQ = ("cpu_us_per_req", "up_us_per_req", "cs_per_req")
 
 
+REFERENCE = {
+    "nginx-tls": "nginx-tls",
+    "proxy-tls": "nginx-tls",
+    "nginx-tls-close": "nginx-tls-close",
+    "proxy-tls-close": "nginx-tls-close",
+}
+
+
 def fmt(value, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
@@ -46,12 +54,13 @@ def main() -> None:
     print("| body | conns | target | req/s | p50 ms | p99 ms | errors | non-2xx | CPU proxy (cores) | CPU upstream | x nginx | x direct | p99 x nginx | CPU us/req | upstream us/req | ctx sw/req |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for b, c in cases:
-        ref = med.get((b, c, "nginx"))
         direct = med.get((b, c, "direct"))
         for t in targets:
             m = med.get((b, c, t))
             if not m:
                 continue
+            # TLS from the client is compared with nginx terminating TLS the same way
+            ref = med.get((b, c, REFERENCE.get(t, "nginx")))
             xr = f"{m['rps'] / ref['rps']:.2f}" if ref and ref["rps"] else "-"
             xd = f"{m['rps'] / direct['rps']:.2f}" if direct and direct["rps"] else "-"
             xp = f"{m['p99_ms'] / ref['p99_ms']:.2f}" if ref and ref["p99_ms"] else "-"
