@@ -68,7 +68,8 @@ public record ProxyConfig(
     AuthGuardConfig authGuard,
     AdminListener admin,
     ClusterConfig cluster,
-    ResolverConfig resolver) {
+    ResolverConfig resolver,
+    CacheConfig cache) {
 
   public static final int DEFAULT_PORT = 8888;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -291,7 +292,8 @@ public record ProxyConfig(
         AuthGuardConfig.fromJson(j),
         AdminListener.fromJson(j),
         ClusterConfig.fromJson(j),
-        ResolverConfig.fromJson(j));
+        ResolverConfig.fromJson(j),
+        CacheConfig.fromJson(j));
   }
 
   public JsonObject toJson() {
@@ -342,6 +344,7 @@ public record ProxyConfig(
     admin.putInto(json);
     cluster.putInto(json);
     resolver.putInto(json);
+    cache.putInto(json);
     return json;
   }
 

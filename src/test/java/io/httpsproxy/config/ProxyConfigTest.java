@@ -73,7 +73,12 @@ class ProxyConfigTest {
         .put("adminHost", "127.0.0.3")
         .put("adminOnProxyPort", false)
         .put("dnsQueryTimeout", 0.75)
-        .put("dnsNegativeTtl", 30.0);
+        .put("dnsNegativeTtl", 30.0)
+        .put("cacheEnabled", true)
+        .put("cacheMaxBytes", 1048576L)
+        .put("cacheMaxObjectBytes", 65536L)
+        .put("cacheLockTimeout", 2.5)
+        .put("cacheHeuristic", 0.1);
   }
 
   @Test
