@@ -3,6 +3,7 @@ package io.httpsproxy;
 import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.admission.MemoryGuard;
+import io.httpsproxy.cache.ResponseCache;
 import io.httpsproxy.cluster.ClusterSetup;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
@@ -82,6 +83,7 @@ public final class ProxyNode {
   private final AtomicInteger loops = new AtomicInteger();
   private final Admission admission;
   private final MemoryGuard memory;
+  private final ResponseCache cache;
   private final StreamRouter router;
 
   /** Failed upstream lookups, remembered for every event loop of the node. */
@@ -115,6 +117,7 @@ public final class ProxyNode {
     this.memory =
         new MemoryGuard(
             () -> settings.config().memoryPressure(), () -> settings.config().memoryCritical());
+    this.cache = new ResponseCache(() -> settings.config().cache(), memory);
     this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeId);
     this.clusterView =
         new ClusterView(
@@ -126,6 +129,7 @@ public final class ProxyNode {
                     .put("config", configJson(settings.get()))
                     .put("engines", engines.toJson())
                     .put("memory", memory.toJson())
+                    .put("cache", cache.toJson())
                     .put("auth", settings.get().authGuard().toJson())
                     .put("fence", nodes.fence().toJson()),
             nodes.selfId(),
@@ -135,6 +139,7 @@ public final class ProxyNode {
         .add(() -> draining.get() ? "draining" : null);
     ProxyMeters.bind(registry, stats, settings::config, readiness);
     ProxyMeters.bindMemory(registry, memory);
+    ProxyMeters.bindCache(registry, cache);
     ProxyMeters.bindAuth(registry, settings.get().authGuard());
     ProxyMeters.bindCluster(registry, () -> nodes.nodes().size());
   }
@@ -236,6 +241,7 @@ public final class ProxyNode {
           tunnelSlots.setMax(after.config().maxTunnels());
           admission.setLimits(after.config().workers(), after.config().queueSize());
           LogLevels.apply(after.config().logLevel());
+          cache.apply(before.config().cache(), after.config().cache());
         });
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     AccessLog.configure(config.accessLog());
@@ -258,7 +264,8 @@ public final class ProxyNode {
             engines,
             nodeId,
             memory,
-            dnsFailures);
+            dnsFailures,
+            cache);
     return clusterView
         .start()
         .compose(v -> reloader.start())

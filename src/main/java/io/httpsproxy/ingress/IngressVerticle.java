@@ -3,6 +3,7 @@ package io.httpsproxy.ingress;
 import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.admission.MemoryGuard;
+import io.httpsproxy.cache.ResponseCache;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
@@ -81,7 +82,8 @@ public final class IngressVerticle extends VerticleBase {
       Engines engines,
       String nodeId,
       MemoryGuard memory,
-      DnsNegativeCache dnsFailures) {}
+      DnsNegativeCache dnsFailures,
+      ResponseCache cache) {}
 
   private final Parts parts;
   private final ProxyConfig config;
@@ -147,10 +149,10 @@ public final class IngressVerticle extends VerticleBase {
             vertx, context, live, stats, parts.nodes(), parts.router(), worker.localAddress());
     AccessLog accessLog = parts.accessLog();
     malformed = new MalformedRequests(stats, accessLog);
-    forward = new ForwardHandler(vertx, live, stats, egress, accessLog, parts.memory());
-    TunnelConnector connector =
-        new TunnelConnector(
-            vertx, live, new DestinationResolver(dns, () -> settings.get().policy(), stats));
+    DestinationResolver destinations =
+        new DestinationResolver(dns, () -> settings.get().policy(), stats);
+    forward = new ForwardHandler(vertx, live, stats, egress, accessLog, parts, destinations);
+    TunnelConnector connector = new TunnelConnector(vertx, live, destinations);
     tunnels =
         new TunnelHandler(
             live, stats, parts.tunnelSlots(), connector, accessLog, this::connectionGone);
@@ -163,7 +165,8 @@ public final class IngressVerticle extends VerticleBase {
                 parts.registry(),
                 parts.readiness(),
                 parts.cluster(),
-                parts.reloader())
+                parts.reloader(),
+                parts.cache())
             .router(vertx);
     server =
         vertx

@@ -1,0 +1,140 @@
+package io.httpsproxy.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.httpsproxy.testing.CacheOrigin;
+import io.httpsproxy.testing.ProxyClient.Resp;
+import io.httpsproxy.testing.ProxyFixture;
+import io.httpsproxy.testing.ProxyHarness;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A cache hit skips the queue and the workers but none of the gates: a destination the policy
+ * refuses and a client over its rate limit are refused, stored or not. The cache's settings are
+ * live: off by default, turned on and off by a reload.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CacheGatesTest {
+  @TempDir Path dir;
+  private CacheOrigin origin;
+  private ProxyHarness proxy;
+  private Path file;
+
+  @BeforeEach
+  void start() {
+    origin = new CacheOrigin();
+    origin.headers("/doc", "Cache-Control", "max-age=600");
+    file = dir.resolve("proxy.json");
+  }
+
+  @AfterEach
+  void stop() {
+    if (proxy != null) {
+      proxy.close();
+    }
+    origin.close();
+  }
+
+  private void startWith(JsonObject config) throws Exception {
+    Files.writeString(file, config.encodePrettily());
+    proxy = ProxyHarness.fromFile(file);
+  }
+
+  private JsonObject reloadWith(JsonObject config) throws Exception {
+    Files.writeString(file, config.encodePrettily());
+    return proxy.client().local(HttpMethod.POST, "/admin/reload", null).await().json();
+  }
+
+  private Resp get() {
+    return proxy.client().get(origin.url("/doc")).await();
+  }
+
+  @Test
+  void theCacheIsOffByDefaultAndAReloadTurnsItOnAndOff() throws Exception {
+    JsonObject base = ProxyFixture.baseConfig(null, null);
+    startWith(base);
+    get();
+    get();
+    assertEquals(2, origin.count("/doc"), "off by default: every request goes upstream");
+
+    JsonObject on = reloadWith(base.copy().put("cacheEnabled", true));
+    get();
+    get();
+    assertEquals(3, origin.count("/doc"));
+    assertEquals(new JsonArray().add("cacheEnabled"), on.getJsonArray("applied"));
+
+    reloadWith(base.copy().put("cacheEnabled", false));
+    reloadWith(base.copy().put("cacheEnabled", true));
+    get();
+    assertEquals(4, origin.count("/doc"), "turning it off dropped what it held");
+  }
+
+  @Test
+  void aHitIsRefusedWhenTheDestinationPolicyNowRefusesTheTarget() throws Exception {
+    JsonObject base = ProxyFixture.baseConfig(null, null).put("cacheEnabled", true);
+    startWith(base);
+    assertEquals(200, get().status());
+    assertEquals("https-proxy; hit", get().header("Cache-Status"));
+
+    reloadWith(base.copy().put("denyDestinations", new JsonArray().add("127.0.0.1/32")));
+    Resp denied = get();
+
+    assertEquals(403, denied.status());
+    assertEquals(1, origin.count("/doc"));
+  }
+
+  @Test
+  void aHitStillCountsAgainstTheRateLimit() throws Exception {
+    startWith(
+        ProxyFixture.baseConfig(null, null)
+            .put("cacheEnabled", true)
+            .put("rateLimit", 1)
+            .put("rateBurst", 2));
+
+    Resp miss = get();
+    Resp hit = get();
+    Resp limited = get();
+
+    assertEquals(200, miss.status());
+    assertEquals("https-proxy; hit", hit.header("Cache-Status"));
+    assertEquals(429, limited.status());
+    assertEquals(1, origin.count("/doc"));
+  }
+
+  @Test
+  void aSmallerCacheMaxBytesEvictsOnReload() throws Exception {
+    JsonObject base = ProxyFixture.baseConfig(null, null).put("cacheEnabled", true);
+    startWith(base);
+    for (int i = 0; i < 20; i++) {
+      origin.headers("/many/" + i, "Cache-Control", "max-age=600");
+      proxy.client().get(origin.url("/many/" + i)).await();
+    }
+    long before = stats().getLong("storedBytes");
+
+    reloadWith(base.copy().put("cacheMaxBytes", 2048).put("cacheMaxObjectBytes", 1024));
+    JsonObject after = stats();
+
+    assertEquals(2048, after.getLong("maxBytes"));
+    assertEquals(true, before > 2048, "before: " + before);
+    assertEquals(true, after.getLong("storedBytes") <= 2048, after.encode());
+  }
+
+  private JsonObject stats() {
+    return proxy
+        .client()
+        .local(HttpMethod.GET, "/stats", null)
+        .await()
+        .json()
+        .getJsonObject("cache");
+  }
+}
