@@ -113,10 +113,11 @@ public final class CacheFront {
     }
     boolean revalidate = use == CacheRules.Use.REVALIDATE && e.hasValidator() && !req.conditional;
     StoredResponse base = revalidate ? e : null;
+    StoredResponse stale = use == CacheRules.Use.REVALIDATE ? e : null;
     Fill led = fill;
     route.upstream(
         revalidate ? conditional(req.headers, e) : req.headers,
-        d -> new FillingDownstream(d, cache, req, base, led, route::outcome));
+        d -> new FillingDownstream(d, cache, req, base, stale, led, route::outcome));
   }
 
   private void count(Route route, CacheStatus s) {

@@ -56,6 +56,22 @@ final class CacheRules {
     return explicit || cc.has("public") || heuristicOk;
   }
 
+  /**
+   * Section 5.2.2.4: the header fields a qualified no-cache names are not stored (so they are never
+   * reused without the origin; the rest of the response may be).
+   */
+  static List<Header> withoutQualified(List<Header> resp) {
+    String fields = CacheControl.of(resp).value("no-cache");
+    if (fields == null || fields.isEmpty()) {
+      return resp;
+    }
+    java.util.Set<String> drop = new java.util.HashSet<>();
+    for (String f : fields.split(",")) {
+      drop.add(f.trim().toLowerCase(Locale.ROOT));
+    }
+    return resp.stream().filter(h -> !drop.contains(h.name().toLowerCase(Locale.ROOT))).toList();
+  }
+
   /** Section 3.5: public, s-maxage or must-revalidate let a shared cache reuse it. */
   static boolean allowsAuthorized(CacheControl cc) {
     return cc.has("public") || cc.has("s-maxage") || cc.has("must-revalidate");
@@ -96,7 +112,10 @@ final class CacheRules {
     String age = HttpDates.first(e.headers(), "age");
     if (age != null) {
       try {
-        ageValue = Math.max(0, Long.parseLong(age.trim())) * 1000;
+        // A list ("7200, 0") counts by its first member; anything else unparseable is 0.
+        int comma = age.indexOf(',');
+        String first = (comma < 0 ? age : age.substring(0, comma)).trim();
+        ageValue = Math.min(Math.max(0, Long.parseLong(first)), Integer.MAX_VALUE) * 1000L;
       } catch (NumberFormatException ignored) {
         ageValue = 0;
       }
@@ -117,8 +136,8 @@ final class CacheRules {
       return Use.NONE;
     }
     CacheControl cc = e.cacheControl();
-    if (req.noCache || cc.has("no-cache")) {
-      return Use.REVALIDATE;
+    if (req.noCache || (cc.has("no-cache") && cc.value("no-cache").isEmpty())) {
+      return Use.REVALIDATE; // no-cache="field" only keeps those fields out (withoutQualified)
     }
     long lifetime = lifetimeMs(e, heuristic);
     long age = ageMs(e, nowMs);

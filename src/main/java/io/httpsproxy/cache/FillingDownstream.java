@@ -28,18 +28,22 @@ public final class FillingDownstream implements Downstream {
   private final ResponseCache cache;
   private final CacheRequest req;
   private final StoredResponse revalidating;
+  private final StoredResponse stale;
   private final Fill fill;
   private final Consumer<CacheStatus> outcome;
   private final long requestTimeMs = System.currentTimeMillis();
   private Tee tee;
+  private boolean responded;
 
   FillingDownstream(
       Downstream inner,
       ResponseCache cache,
       CacheRequest req,
       StoredResponse revalidating,
+      StoredResponse stale,
       Fill fill,
       Consumer<CacheStatus> outcome) {
+    this.stale = stale;
     this.inner = inner;
     this.cache = cache;
     this.req = req;
@@ -55,6 +59,7 @@ public final class FillingDownstream implements Downstream {
 
   @Override
   public WriteStream<Buffer> respond(ProxyReply head) {
+    responded = true;
     long now = System.currentTimeMillis();
     if (revalidating != null && head.status() == 304) {
       StoredResponse fresh = revalidating.refreshedBy(head.headers(), requestTimeMs, now);
@@ -66,7 +71,12 @@ public final class FillingDownstream implements Downstream {
         complete(null);
       }
       report(CacheStatus.REVALIDATED);
-      return new NotModifiedSink(fresh, head);
+      return new StoredSink(fresh, CacheStatus.REVALIDATED, head);
+    }
+    if (stale != null && StaleRules.onErrorStatus(stale, req, head.status(), now)) {
+      complete(null);
+      report(CacheStatus.STALE);
+      return new StoredSink(stale, CacheStatus.STALE, head);
     }
     report(CacheStatus.MISS);
     CacheConfig cfg = cache.config();
@@ -95,6 +105,17 @@ public final class FillingDownstream implements Downstream {
       tee.giveUp();
     }
     complete(null);
+    long now = System.currentTimeMillis();
+    if (!responded
+        && stale != null
+        && !inner.gone()
+        && StaleRules.onFailure(stale, req, failure.failure(), now)) {
+      // RFC 9111 section 4.2.4: disconnected from the origin, a stale answer that no directive
+      // forbids is better than an error (stale-if-error, RFC 5861, widens it to 5xx answers).
+      report(CacheStatus.STALE);
+      new StoredSink(stale, CacheStatus.STALE, failure).end();
+      return;
+    }
     inner.fail(failure);
   }
 
@@ -139,13 +160,18 @@ public final class FillingDownstream implements Downstream {
         head.status(), h, null, null, head.queueMs(), head.upstreamMs(), head.node());
   }
 
-  /** The body of a 304 (none); at its end the client is answered from the refreshed response. */
-  private final class NotModifiedSink extends SinkBase {
-    private final StoredResponse fresh;
+  /**
+   * The body of an upstream answer the client does not get (a 304, or an error replaced by a stale
+   * response): dropped; at its end the client is answered from {@code stored}.
+   */
+  private final class StoredSink extends SinkBase {
+    private final StoredResponse stored;
+    private final CacheStatus status;
     private final ProxyReply upstream;
 
-    NotModifiedSink(StoredResponse fresh, ProxyReply upstream) {
-      this.fresh = fresh;
+    StoredSink(StoredResponse stored, CacheStatus status, ProxyReply upstream) {
+      this.stored = stored;
+      this.status = status;
       this.upstream = upstream;
     }
 
@@ -157,10 +183,9 @@ public final class FillingDownstream implements Downstream {
     @Override
     public Future<Void> end() {
       long now = System.currentTimeMillis();
-      ProxyReply answer =
-          Answers.reply(fresh, now, CacheStatus.REVALIDATED, upstream, upstream.node(), false);
-      cache.stats().served(fresh.bodyBytes());
-      return Answers.write(fresh, true, inner.respond(answer));
+      ProxyReply answer = Answers.reply(stored, now, status, upstream, upstream.node(), false);
+      cache.stats().served(stored.bodyBytes());
+      return Answers.write(stored, true, inner.respond(answer));
     }
   }
 
@@ -202,7 +227,7 @@ public final class FillingDownstream implements Downstream {
     @Override
     public Future<Void> end() {
       if (chunks != null) {
-        List<Header> headers = new ArrayList<>(head.headers());
+        List<Header> headers = new ArrayList<>(CacheRules.withoutQualified(head.headers()));
         if (HttpDates.first(headers, "date") == null) {
           headers.add(new Header("Date", HttpDates.format(responseTimeMs)));
         }

@@ -11,9 +11,14 @@ import java.util.Locale;
 
 /** HTTP-dates (RFC 9110 section 5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms. */
 final class HttpDates {
-  private static final DateTimeFormatter IMF = DateTimeFormatter.RFC_1123_DATE_TIME;
+  /** Strict: two-digit hours and days, GMT (RFC_1123_DATE_TIME would take "2:01:18"). */
+  private static final DateTimeFormatter IMF =
+      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
+          .withZone(ZoneOffset.UTC);
+
   private static final DateTimeFormatter RFC850 =
-      DateTimeFormatter.ofPattern("EEEE, dd-MMM-yy HH:mm:ss zzz", Locale.US);
+      DateTimeFormatter.ofPattern("EEEE, dd-MMM-yy HH:mm:ss 'GMT'", Locale.US)
+          .withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter ASCTIME =
       DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC);
 

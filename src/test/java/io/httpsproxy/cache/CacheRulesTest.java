@@ -171,4 +171,29 @@ class CacheRulesTest {
     assertEquals(0, cc.seconds("s-maxage"));
     assertEquals(-1, cc.seconds("min-fresh"));
   }
+
+  @Test
+  void datesAreStrictAndAnAgeListCountsByItsFirstMember() {
+    assertEquals(-1, HttpDates.parse("Thu, 18 Aug 2050 2:01:18 GMT"));
+    assertEquals(-1, HttpDates.parse("0"));
+    assertEquals(
+        HttpDates.parse("Thu, 18 Aug 2050 02:01:18 GMT"),
+        HttpDates.parse("Thursday, 18-Aug-50 02:01:18 GMT"));
+    assertEquals(
+        HttpDates.parse("Thu, 18 Aug 2050 02:01:18 GMT"),
+        HttpDates.parse("Thu Aug 18 02:01:18 2050"));
+    StoredResponse e = stored(h("Age", "7200, 0", "Date", HttpDates.format(NOW)), get(), 0);
+    assertEquals(7_200_000, CacheRules.ageMs(e, NOW));
+  }
+
+  @Test
+  void aQualifiedNoCacheKeepsOnlyTheNamedFieldsOut() {
+    List<Header> resp =
+        h("Cache-Control", "max-age=60, no-cache=\"X-Secret\"", "X-Secret", "s", "X-Other", "o");
+    StoredResponse e = stored(CacheRules.withoutQualified(resp), get(), 0);
+
+    assertEquals(CacheRules.Use.FRESH, CacheRules.use(e, get(), NOW, 0));
+    assertNull(HttpDates.first(e.headers(), "x-secret"));
+    assertEquals("o", HttpDates.first(e.headers(), "x-other"));
+  }
 }
