@@ -91,8 +91,16 @@ public final class CacheFront {
       return;
     }
     if (!req.isGet()) {
-      count(route, CacheStatus.MISS); // HEAD: answered from a stored GET, never stored itself
-      route.upstream(req.headers, d -> d);
+      // HEAD: answered from a stored GET, never stored itself; its answer may refresh one.
+      StoredResponse base = use == CacheRules.Use.REVALIDATE ? e : null;
+      route.upstream(
+          req.headers,
+          base == null
+              ? d -> d
+              : d -> new FillingDownstream(d, cache, req, base, null, null, route::outcome));
+      if (base == null) {
+        count(route, CacheStatus.MISS);
+      }
       return;
     }
     Fill fill = null;

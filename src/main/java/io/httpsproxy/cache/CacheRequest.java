@@ -34,6 +34,11 @@ public final class CacheRequest {
         cc.has("no-cache") || (cc.isEmpty() && pragma != null && pragma.contains("no-cache"));
   }
 
+  /** The same request as a GET: what a HEAD's answer would update (RFC 9111 section 4.3.5). */
+  CacheRequest asGet() {
+    return new CacheRequest("GET", key, headers);
+  }
+
   public String key() {
     return key;
   }

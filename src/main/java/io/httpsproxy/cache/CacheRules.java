@@ -218,8 +218,24 @@ final class CacheRules {
       return false;
     }
     long ims = HttpDates.parse(HttpDates.first(req.headers, "if-modified-since"));
-    long lm = HttpDates.parse(e.lastModified());
+    // RFC 9111 section 4.3.2: without Last-Modified, the stored response's Date stands for it.
+    long lm =
+        HttpDates.parse(
+            e.lastModified() != null ? e.lastModified() : HttpDates.first(e.headers(), "date"));
     return ims >= 0 && lm >= 0 && lm <= ims;
+  }
+
+  /**
+   * Section 4.3.5: a 200 to a HEAD describes the stored GET response when their validators and
+   * length agree (a validator on one side only, or another length, is another representation).
+   */
+  static boolean headMatches(StoredResponse e, List<Header> head) {
+    String etag = HttpDates.first(head, "etag");
+    String lm = HttpDates.first(head, "last-modified");
+    String length = HttpDates.first(head, "content-length");
+    return java.util.Objects.equals(etag, e.etag())
+        && java.util.Objects.equals(lm, e.lastModified())
+        && (length == null || length.trim().equals(Long.toString(e.bodyBytes())));
   }
 
   private static String weak(String tag) {

@@ -61,6 +61,9 @@ public final class FillingDownstream implements Downstream {
   public WriteStream<Buffer> respond(ProxyReply head) {
     responded = true;
     long now = System.currentTimeMillis();
+    if (!req.isGet()) {
+      return headAnswered(head, now);
+    }
     if (revalidating != null && head.status() == 304) {
       StoredResponse fresh = revalidating.refreshedBy(head.headers(), requestTimeMs, now);
       if (CacheRules.storable(req, fresh.status(), fresh.headers(), heuristic())) {
@@ -97,6 +100,24 @@ public final class FillingDownstream implements Downstream {
     }
     tee = new Tee(inner.respond(withStatus), head, now, cfg.maxObjectBytes());
     return tee;
+  }
+
+  /** A HEAD that went upstream with a stored GET: a matching 200 refreshes what is stored. */
+  private WriteStream<Buffer> headAnswered(ProxyReply head, long now) {
+    if (revalidating == null
+        || head.status() != 200
+        || !CacheRules.headMatches(revalidating, head.headers())) {
+      report(CacheStatus.MISS);
+      return inner.respond(head);
+    }
+    StoredResponse fresh = revalidating.refreshedBy(head.headers(), requestTimeMs, now);
+    if (CacheRules.storable(req.asGet(), fresh.status(), fresh.headers(), heuristic())) {
+      cache.put(fresh);
+    } else {
+      cache.invalidate(fresh.key());
+    }
+    report(CacheStatus.REVALIDATED);
+    return new StoredSink(fresh, CacheStatus.REVALIDATED, head);
   }
 
   @Override
@@ -185,7 +206,7 @@ public final class FillingDownstream implements Downstream {
       long now = System.currentTimeMillis();
       ProxyReply answer = Answers.reply(stored, now, status, upstream, upstream.node(), false);
       cache.stats().served(stored.bodyBytes());
-      return Answers.write(stored, true, inner.respond(answer));
+      return Answers.write(stored, req.isGet(), inner.respond(answer));
     }
   }
 

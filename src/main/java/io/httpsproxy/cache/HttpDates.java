@@ -2,25 +2,39 @@ package io.httpsproxy.cache;
 
 import io.httpsproxy.protocol.Header;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.List;
 import java.util.Locale;
 
 /** HTTP-dates (RFC 9110 section 5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms. */
 final class HttpDates {
-  /** Strict: two-digit hours and days, GMT (RFC_1123_DATE_TIME would take "2:01:18"). */
-  private static final DateTimeFormatter IMF =
-      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
-          .withZone(ZoneOffset.UTC);
+  /**
+   * Strict about digits (a one-digit hour is invalid: RFC_1123_DATE_TIME would take "2:01:18"),
+   * lenient about case and a wrong weekday, which recipients ignore (RFC 9110 section 5.6.7).
+   */
+  private static final DateTimeFormatter IMF = form("EEE, dd MMM uuuu HH:mm:ss 'GMT'");
 
-  private static final DateTimeFormatter RFC850 =
-      DateTimeFormatter.ofPattern("EEEE, dd-MMM-yy HH:mm:ss 'GMT'", Locale.US)
-          .withZone(ZoneOffset.UTC);
-  private static final DateTimeFormatter ASCTIME =
-      DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter RFC850 = form("EEEE, dd-MMM-uu HH:mm:ss 'GMT'");
+  private static final DateTimeFormatter ASCTIME = form("EEE MMM ppd HH:mm:ss uuuu");
+
+  private static DateTimeFormatter form(String pattern) {
+    return new DateTimeFormatterBuilder()
+        .parseCaseInsensitive()
+        .appendPattern(pattern)
+        .toFormatter(Locale.US)
+        .withZone(ZoneOffset.UTC)
+        .withResolverFields(
+            ChronoField.YEAR,
+            ChronoField.MONTH_OF_YEAR,
+            ChronoField.DAY_OF_MONTH,
+            ChronoField.HOUR_OF_DAY,
+            ChronoField.MINUTE_OF_HOUR,
+            ChronoField.SECOND_OF_MINUTE);
+  }
 
   private HttpDates() {}
 
@@ -32,8 +46,8 @@ final class HttpDates {
     String t = text.trim();
     for (DateTimeFormatter f : new DateTimeFormatter[] {IMF, RFC850, ASCTIME}) {
       try {
-        return ZonedDateTime.parse(t, f).toInstant().toEpochMilli();
-      } catch (DateTimeParseException e) {
+        return LocalDateTime.from(f.parse(t)).toInstant(ZoneOffset.UTC).toEpochMilli();
+      } catch (java.time.DateTimeException e) {
         // try the next form
       }
     }

@@ -2,6 +2,7 @@ package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.MemoryGuard;
 import io.httpsproxy.cache.CacheFront;
+import io.httpsproxy.cache.CacheKey;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.egress.DestinationResolver;
 import io.httpsproxy.metrics.ProxyStats;
@@ -26,6 +27,8 @@ import java.util.function.UnaryOperator;
  * is refused before anything is forwarded.
  */
 final class ForwardHandler {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ForwardHandler.class);
   private static final long HOLD_POLL_MS = 50;
 
   private final Vertx vertx;
@@ -95,6 +98,21 @@ final class ForwardHandler {
       return;
     }
     if (cache.enabled()) {
+      routeThroughCache(ex, req, target, headers, length, withBody, now);
+      return;
+    }
+    upstream(ex, req, target, headers, length, now, d -> d);
+  }
+
+  private void routeThroughCache(
+      Exchange ex,
+      HttpServerRequest req,
+      Target target,
+      List<Header> headers,
+      long length,
+      boolean withBody,
+      ProxyConfig now) {
+    try {
       cache.handle(
           req.method().name(),
           target,
@@ -107,9 +125,11 @@ final class ForwardHandler {
               destinations,
               node,
               (sent, wrap) -> upstream(ex, req, target, sent, length, now, wrap)));
-      return;
+    } catch (RuntimeException e) {
+      // A bug, not a network failure: the client still gets its one answer (500), not a hang.
+      LOG.error("id={} the cache failed on {}", ex.id(), CacheKey.of(target), e);
+      ex.fail(new ProxyException(FailureCode.INTERNAL), withBody);
     }
-    upstream(ex, req, target, headers, length, now, d -> d);
   }
 
   /** Sends the request upstream; {@code wrap} may wrap its downstream (the cache's). */

@@ -178,6 +178,14 @@ class CacheRulesTest {
     assertEquals(-1, HttpDates.parse("0"));
     assertEquals(
         HttpDates.parse("Thu, 18 Aug 2050 02:01:18 GMT"),
+        HttpDates.parse("THU, 18 AUG 2050 02:01:18 gmt"),
+        "case does not matter");
+    assertEquals(
+        HttpDates.parse("Thu, 08 Aug 2050 02:01:18 GMT"),
+        HttpDates.parse("Thu Aug  8 02:01:18 2050"),
+        "nor a wrong weekday");
+    assertEquals(
+        HttpDates.parse("Thu, 18 Aug 2050 02:01:18 GMT"),
         HttpDates.parse("Thursday, 18-Aug-50 02:01:18 GMT"));
     assertEquals(
         HttpDates.parse("Thu, 18 Aug 2050 02:01:18 GMT"),

@@ -109,4 +109,34 @@ class StaleTest {
     assertEquals(200, stale.status());
     assertEquals("/stale/sie#1", stale.body().toString());
   }
+
+  @Test
+  void aHeadAnswerThatMatchesTheStoredGetRefreshesIt() {
+    origin.on(
+        "/head-refresh",
+        (req, n) -> {
+          if (req.method() == HttpMethod.HEAD) {
+            req.response()
+                .putHeader("ETag", "\"h\"")
+                .putHeader("Cache-Control", "max-age=600")
+                .putHeader("X-Fresh", "head")
+                .end();
+          } else {
+            CacheOrigin.end(
+                req.response(), n, "/head-refresh", "Cache-Control", "max-age=0", "ETag", "\"h\"");
+          }
+        });
+
+    get("/head-refresh");
+    Resp head =
+        proxy.client().forward(HttpMethod.HEAD, origin.url("/head-refresh"), null, null).await();
+    Resp after = get("/head-refresh");
+
+    assertEquals(200, head.status());
+    assertEquals("head", head.header("X-Fresh"));
+    assertEquals("/head-refresh#1", after.body().toString());
+    assertEquals("head", after.header("X-Fresh"));
+    assertEquals("https-proxy; hit", after.header("Cache-Status"));
+    assertEquals(2, origin.count("/head-refresh"));
+  }
 }
