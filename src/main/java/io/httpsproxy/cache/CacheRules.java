@@ -92,11 +92,9 @@ final class CacheRules {
     if (m >= 0) {
       return m * 1000;
     }
-    long date = date(e);
-    String expiresText = HttpDates.first(e.headers(), "expires");
-    if (expiresText != null) {
-      long expires = HttpDates.parse(expiresText);
-      return expires < 0 ? 0 : Math.max(0, expires - date);
+    long date = e.dateMs();
+    if (e.hasExpires()) {
+      return e.expiresMs() < 0 ? 0 : Math.max(0, e.expiresMs() - date);
     }
     long lastModified = HttpDates.parse(e.lastModified());
     if (heuristic > 0 && lastModified >= 0 && HEURISTIC.contains(e.status())) {
@@ -107,27 +105,11 @@ final class CacheRules {
 
   /** Section 4.2.3: current_age. */
   static long ageMs(StoredResponse e, long nowMs) {
-    long apparent = Math.max(0, e.responseTimeMs() - date(e));
-    long ageValue = 0;
-    String age = HttpDates.first(e.headers(), "age");
-    if (age != null) {
-      try {
-        // A list ("7200, 0") counts by its first member; anything else unparseable is 0.
-        int comma = age.indexOf(',');
-        String first = (comma < 0 ? age : age.substring(0, comma)).trim();
-        ageValue = Math.min(Math.max(0, Long.parseLong(first)), Integer.MAX_VALUE) * 1000L;
-      } catch (NumberFormatException ignored) {
-        ageValue = 0;
-      }
-    }
+    long apparent = Math.max(0, e.responseTimeMs() - e.dateMs());
+    long ageValue = e.ageHeaderMs();
     long delay = Math.max(0, e.responseTimeMs() - e.requestTimeMs());
     long initial = Math.max(apparent, ageValue + delay);
     return initial + Math.max(0, nowMs - e.responseTimeMs());
-  }
-
-  private static long date(StoredResponse e) {
-    long d = HttpDates.parse(HttpDates.first(e.headers(), "date"));
-    return d < 0 ? e.responseTimeMs() : d;
   }
 
   /** What {@code e} can do for {@code req} now. */
