@@ -129,6 +129,58 @@ class CacheGatesTest {
     assertEquals(true, after.getLong("storedBytes") <= 2048, after.encode());
   }
 
+  @Test
+  void aHitIsAnsweredAtOnceWhileTheOnlyWorkerIsBusyAndTheQueueFull() throws Exception {
+    origin.slow("/busy", 3_000, "Cache-Control", "no-store");
+    startWith(
+        ProxyFixture.baseConfig(null, null)
+            .put("cacheEnabled", true)
+            .put("workers", 1)
+            .put("queueSize", 1));
+    get(); // stored
+
+    var busy = proxy.client().get(origin.url("/busy")); // holds the worker for 3 s
+    var queued = proxy.client().get(origin.url("/busy")); // the queue's one place
+    Thread.sleep(300);
+    long start = System.nanoTime();
+    Resp hit = get();
+    long ms = (System.nanoTime() - start) / 1_000_000;
+
+    assertEquals("https-proxy; hit", hit.header("Cache-Status"));
+    assertEquals(true, ms < 1_000, "answered without a worker: " + ms + " ms");
+    assertEquals(200, busy.await().status());
+    assertEquals(200, queued.await().status());
+  }
+
+  @Test
+  void theAccessLogSaysHowTheCacheAnswered() throws Exception {
+    startWith(ProxyFixture.baseConfig(null, null).put("cacheEnabled", true));
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(io.httpsproxy.ingress.AccessLog.LOGGER);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+        new ch.qos.logback.core.read.ListAppender<>();
+    lines.start();
+    logger.addAppender(lines);
+    try {
+      get();
+      get();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (lines.list.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+    } finally {
+      logger.detachAppender(lines);
+    }
+
+    assertEquals(
+        "miss", new JsonObject(lines.list.get(0).getFormattedMessage()).getString("cache"));
+    JsonObject hit = new JsonObject(lines.list.get(1).getFormattedMessage());
+    assertEquals("hit", hit.getString("cache"));
+    assertEquals(0, hit.getLong("upstreamMs"));
+    assertEquals(200, hit.getInteger("status"));
+  }
+
   private JsonObject stats() {
     return proxy
         .client()
