@@ -9,13 +9,14 @@ import io.httpsproxy.protocol.Downstream;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
+import io.httpsproxy.protocol.ProxyReply;
 import io.httpsproxy.security.Target;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.streams.WriteStream;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -27,21 +28,31 @@ import java.util.function.UnaryOperator;
 final class CachedRoute implements CacheFront.Route {
   private final Exchange ex;
   private final HttpServerRequest req;
+  private final boolean head;
   private final Target target;
+  private final Supplier<Downstream> local;
   private final DestinationResolver destinations;
   private final String node;
   private final BiConsumer<List<Header>, UnaryOperator<Downstream>> upstream;
 
+  /**
+   * {@code local} makes the downstream that answers from the cache (the forward path's or the JSON
+   * API's, so the answer has the form the client asked for); {@code head} is a HEAD request.
+   */
   CachedRoute(
       Exchange ex,
       HttpServerRequest req,
+      boolean head,
       Target target,
+      Supplier<Downstream> local,
       DestinationResolver destinations,
       String node,
       BiConsumer<List<Header>, UnaryOperator<Downstream>> upstream) {
     this.ex = ex;
     this.req = req;
+    this.head = head;
     this.target = target;
+    this.local = local;
     this.destinations = destinations;
     this.node = node;
     this.upstream = upstream;
@@ -62,24 +73,32 @@ final class CachedRoute implements CacheFront.Route {
                 ex.fail(ar.cause());
                 return;
               }
-              ForwardDownstream down = new ForwardDownstream(ex, req, null);
               WriteStream<Buffer> out =
-                  down.respond(
-                      Answers.reply(
-                          e, System.currentTimeMillis(), status, null, node, notModified));
-              boolean withBody = !notModified && req.method() != HttpMethod.HEAD;
-              Answers.write(e, withBody, out);
+                  local
+                      .get()
+                      .respond(
+                          Answers.reply(
+                              e, System.currentTimeMillis(), status, null, node, notModified));
+              Answers.write(e, !notModified && !head, out);
             });
   }
 
   @Override
   public void notCached() {
-    ex.respond(
-        504,
-        resp ->
-            resp.setStatusCode(504)
-                .putHeader("Cache-Status", "https-proxy; fwd=miss")
-                .end("only-if-cached: nothing usable is stored\n"));
+    local
+        .get()
+        .respond(
+            new ProxyReply(
+                504,
+                List.of(
+                    new Header("Cache-Status", "https-proxy; fwd=miss"),
+                    new Header("Content-Length", "0")),
+                null,
+                null,
+                0,
+                0,
+                node))
+        .end();
   }
 
   @Override

@@ -15,6 +15,7 @@ import io.httpsproxy.security.HeaderHygiene;
 import io.httpsproxy.security.Target;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
 import java.util.function.Supplier;
@@ -121,7 +122,9 @@ final class ForwardHandler {
           new CachedRoute(
               ex,
               req,
+              req.method() == HttpMethod.HEAD,
               target,
+              () -> new ForwardDownstream(ex, req, null),
               destinations,
               node,
               (sent, wrap) -> upstream(ex, req, target, sent, length, now, wrap)));

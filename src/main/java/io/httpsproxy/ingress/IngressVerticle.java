@@ -156,7 +156,7 @@ public final class IngressVerticle extends VerticleBase {
     tunnels =
         new TunnelHandler(
             live, stats, parts.tunnelSlots(), connector, accessLog, this::connectionGone);
-    api = new ApiHandler(live, stats, egress, accessLog, parts.memory());
+    api = new ApiHandler(live, stats, egress, accessLog, parts, destinations);
     gate = new AccessGate(vertx, settings);
     router =
         new AdminRoutes(

@@ -318,6 +318,32 @@ class CacheProxyTest {
     assertNotEquals(0, c.getLong("entries"));
   }
 
+  @Test
+  void theJsonApiSharesTheCacheAndItsRules() {
+    origin.headers("/api/shared", "Cache-Control", "max-age=60");
+    origin.headers("/api/private", "Cache-Control", "private, max-age=60");
+
+    get("/api/shared");
+    JsonObject viaApi = fetch("/api/shared");
+    JsonObject again = fetch("/api/shared");
+    JsonObject privateA = fetch("/api/private");
+    JsonObject privateB = fetch("/api/private");
+
+    assertEquals(1, origin.count("/api/shared"));
+    assertEquals("/api/shared#1", viaApi.getString("body"));
+    assertEquals("https-proxy; hit", viaApi.getJsonObject("headers").getString("cache-status"));
+    assertEquals("/api/shared#1", again.getString("body"));
+    assertEquals(2, origin.count("/api/private"));
+    assertEquals("/api/private#1", privateA.getString("body"));
+    assertEquals("/api/private#2", privateB.getString("body"));
+  }
+
+  private static JsonObject fetch(String path) {
+    Resp r = proxy.client().fetch(new JsonObject().put("url", origin.url(path))).await();
+    assertEquals(200, r.status(), r.body().toString());
+    return r.json();
+  }
+
   private static Resp purge(String query) {
     return purgeFrom(proxy.client(), query);
   }
