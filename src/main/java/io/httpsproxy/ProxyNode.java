@@ -3,6 +3,7 @@ package io.httpsproxy;
 import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.admission.MemoryGuard;
+import io.httpsproxy.cache.ResponseCache;
 import io.httpsproxy.cluster.ClusterJoin;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
@@ -81,6 +82,7 @@ public final class ProxyNode {
   private final AtomicInteger loops = new AtomicInteger();
   private final Admission admission;
   private final MemoryGuard memory;
+  private final ResponseCache cache;
   private final StreamRouter router;
 
   /** Failed upstream lookups, remembered for every event loop of the node. */
@@ -121,6 +123,7 @@ public final class ProxyNode {
         new MemoryGuard(
             () -> settings.config().memory().pressure(),
             () -> settings.config().memory().critical());
+    this.cache = new ResponseCache(() -> settings.config().cache(), memory);
     this.reloader = new Reloader(vertx, source, settings, policies, nodes, nodeName);
     this.clusterView =
         new ClusterView(
@@ -133,6 +136,7 @@ public final class ProxyNode {
                     .put("limits", limitsJson(settings.config()))
                     .put("engines", engines.toJson())
                     .put("memory", memory.toJson())
+                    .put("cache", cache.toJson())
                     .put("auth", settings.get().authGuard().toJson())
                     .put("fence", nodes.fence().toJson()),
             nodes);
@@ -141,6 +145,7 @@ public final class ProxyNode {
         .add(() -> draining.get() ? "draining" : null);
     ProxyMeters.bind(registry, stats, settings::config, readiness);
     ProxyMeters.bindMemory(registry, memory);
+    ProxyMeters.bindCache(registry, cache);
     ProxyMeters.bindAuth(registry, settings.get().authGuard());
     ProxyMeters.bindCluster(registry, () -> nodes.nodes().size());
   }
@@ -228,6 +233,7 @@ public final class ProxyNode {
           tunnelSlots.setMax(after.config().maxTunnels());
           admission.setLimits(after.config().workers(), after.config().queueSize());
           LogLevels.apply(after.config().logLevel());
+          cache.apply(before.config().cache(), after.config().cache());
         });
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     AccessLog.configure(config.accessLog());
@@ -250,7 +256,8 @@ public final class ProxyNode {
             engines,
             nodeName,
             memory,
-            dnsFailures);
+            dnsFailures,
+            cache);
     return clusterView
         .start()
         .compose(v -> reloader.start())

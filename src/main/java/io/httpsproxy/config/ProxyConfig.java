@@ -70,7 +70,8 @@ public record ProxyConfig(
     NodeIdentity identity,
     AppLogConfig appLog,
     ClusterConfig cluster,
-    ResolverConfig resolver) {
+    ResolverConfig resolver,
+    CacheConfig cache) {
 
   public static final int DEFAULT_PORT = 8888;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -294,7 +295,8 @@ public record ProxyConfig(
         NodeIdentity.fromJson(j),
         AppLogConfig.fromJson(j),
         ClusterConfig.fromJson(j),
-        ResolverConfig.fromJson(j));
+        ResolverConfig.fromJson(j),
+        CacheConfig.fromJson(j));
   }
 
   public JsonObject toJson() {
@@ -348,6 +350,7 @@ public record ProxyConfig(
     appLog.putInto(json);
     cluster.putInto(json);
     resolver.putInto(json);
+    cache.putInto(json);
     return json;
   }
 

@@ -153,6 +153,19 @@ public enum Setting {
       "writeIdleTimeout",
       Kind.SECONDS,
       "cut off a client that reads nothing of its answer for, seconds"),
+  CACHE_ENABLED(
+      "cacheEnabled", Kind.BOOL, "serve cacheable GET answers from this node's RFC 9111 cache"),
+  CACHE_MAX_BYTES("cacheMaxBytes", Kind.LONG, "bytes the node's response cache holds at most"),
+  CACHE_MAX_OBJECT_BYTES(
+      "cacheMaxObjectBytes", Kind.LONG, "largest response body the cache stores, bytes"),
+  CACHE_LOCK_TIMEOUT(
+      "cacheLockTimeout",
+      Kind.SECONDS,
+      "longest wait for an identical request already going upstream, seconds"),
+  CACHE_HEURISTIC(
+      "cacheHeuristic",
+      Kind.FRACTION,
+      "heuristic freshness as a fraction of (Date - Last-Modified); 0 = off"),
   MEMORY_PRESSURE(
       "memoryPressure",
       Kind.FRACTION,
@@ -214,7 +227,12 @@ public enum Setting {
               TLS_KEY_FILE,
               TLS_CLIENT_AUTH,
               TLS_CLIENT_CA_FILE,
-              TLS_CLIENT_IDENTITY));
+              TLS_CLIENT_IDENTITY,
+              CACHE_ENABLED,
+              CACHE_MAX_BYTES,
+              CACHE_MAX_OBJECT_BYTES,
+              CACHE_LOCK_TIMEOUT,
+              CACHE_HEURISTIC));
 
   /** Plain decimal seconds; Java's own parser would also take "1d" or "2f". */
   private static final java.util.regex.Pattern SECONDS_SYNTAX =

@@ -88,7 +88,8 @@ public final class AccessLog {
       long queueMs,
       long upstreamMs,
       long totalMs,
-      String node) {}
+      String node,
+      String cache) {}
 
   void log(Entry e) {
     if (LOG.isInfoEnabled()) {
@@ -127,6 +128,9 @@ public final class AccessLog {
     field(b, "upstreamMs", e.upstreamMs());
     field(b, "totalMs", e.totalMs());
     field(b, "node", e.node() != null ? e.node() : node);
+    if (e.cache() != null) {
+      field(b, "cache", e.cache()); // only with the cache on: other lines stay as they were
+    }
     return b.append('}').toString();
   }
 

@@ -1,5 +1,6 @@
 package io.httpsproxy.ingress;
 
+import io.httpsproxy.cache.ResponseCache;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.metrics.ProxyStats;
 import io.httpsproxy.metrics.Readiness;
@@ -27,12 +28,15 @@ final class AdminRoutes {
 
   static final String RELOAD_PATH = "/admin/reload";
 
+  static final String PURGE_PATH = "/admin/cache/purge";
+
   private final LiveSettings settings;
   private final ProxyStats stats;
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness;
   private final ClusterView cluster;
   private final Reloader reloader;
+  private final ResponseCache cache;
 
   AdminRoutes(
       LiveSettings settings,
@@ -40,7 +44,9 @@ final class AdminRoutes {
       PrometheusMeterRegistry registry,
       Readiness readiness,
       ClusterView cluster,
-      Reloader reloader) {
+      Reloader reloader,
+      ResponseCache cache) {
+    this.cache = cache;
     this.cluster = cluster;
     this.settings = settings;
     this.reloader = reloader;
@@ -61,6 +67,7 @@ final class AdminRoutes {
     router.get("/health").handler(this::health);
     router.get("/ready").handler(this::ready);
     router.post(RELOAD_PATH).handler(this::reload);
+    router.post(PURGE_PATH).handler(this::purge);
     DashboardRoutes.mount(router);
     router.errorHandler(
         404, ctx -> fail(ctx, FailureCode.NOT_FOUND, "no route for " + ctx.request().path()));
@@ -123,6 +130,32 @@ final class AdminRoutes {
     } else {
       fail(ctx, FailureCode.BAD_REQUEST, "scope must be node or cluster");
     }
+  }
+
+  /**
+   * Removes from this node's cache the entry of {@code ?url=} or every entry under {@code
+   * ?prefix=}. Loopback clients only, like reload: it changes what the node serves.
+   */
+  private void purge(RoutingContext ctx) {
+    SocketAddress remote = ctx.request().remoteAddress();
+    if (!AccessGate.isLoopback(remote == null ? null : remote.hostAddress())) {
+      fail(ctx, FailureCode.LOOPBACK_ONLY, PURGE_PATH + " answers loopback clients only");
+      return;
+    }
+    String url = ctx.request().getParam("url");
+    String prefix = ctx.request().getParam("prefix");
+    if ((url == null) == (prefix == null)) {
+      fail(ctx, FailureCode.BAD_REQUEST, "give one of url= or prefix= (an absolute http(s) URL)");
+      return;
+    }
+    long n;
+    try {
+      n = cache.purge(url != null ? url : prefix, prefix != null);
+    } catch (ProxyException e) {
+      fail(ctx, FailureCode.BAD_REQUEST, e.getMessage());
+      return;
+    }
+    json(ctx, 200, new JsonObject().put("purged", n));
   }
 
   private static int statusOf(ReloadStatus s) {

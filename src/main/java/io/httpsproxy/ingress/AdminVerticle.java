@@ -57,7 +57,8 @@ public final class AdminVerticle extends VerticleBase {
             parts.registry(),
             parts.readiness(),
             parts.cluster(),
-            parts.reloader());
+            parts.reloader(),
+            parts.cache());
     this.boundPort = boundPort;
   }
 

@@ -1,8 +1,11 @@
 package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.MemoryGuard;
+import io.httpsproxy.cache.CacheFront;
 import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.DestinationResolver;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.Downstream;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
@@ -11,7 +14,9 @@ import io.httpsproxy.security.HeaderHygiene;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code POST /api/v1/fetch}: the original client protocol. The answer is 200 with the upstream's
@@ -28,14 +33,21 @@ final class ApiHandler {
   private final EgressClient egress;
   private final AccessLog accessLog;
   private final MemoryGuard memory;
+  private final CacheFront cache;
+  private final DestinationResolver destinations;
+  private final String node;
 
   ApiHandler(
       Supplier<ProxyConfig> config,
       ProxyStats stats,
       EgressClient egress,
       AccessLog accessLog,
-      MemoryGuard memory) {
-    this.memory = memory;
+      IngressVerticle.Parts parts,
+      DestinationResolver destinations) {
+    this.memory = parts.memory();
+    this.cache = new CacheFront(parts.cache());
+    this.destinations = destinations;
+    this.node = parts.nodeId();
     this.config = config;
     this.stats = stats;
     this.egress = egress;
@@ -79,14 +91,36 @@ final class ApiHandler {
               List<Header> headers = new ArrayList<>(f.headers());
               headers.add(HeaderHygiene.VIA);
               boolean withBody = f.body().length() > 0;
-              egress.send(
-                  ex,
-                  f.method(),
+              BiConsumer<List<Header>, UnaryOperator<Downstream>> upstream =
+                  (sent, wrap) ->
+                      egress.send(
+                          ex,
+                          f.method(),
+                          f.target(),
+                          sent,
+                          withBody ? f.body().length() : ProxyRequest.NO_BODY,
+                          limit,
+                          wrap.apply(
+                              new ApiDownstream(ex, req, withBody ? f.body() : null, memory)));
+              if (!cache.enabled()) {
+                upstream.accept(headers, d -> d);
+                return;
+              }
+              String method = f.method().toUpperCase(java.util.Locale.ROOT);
+              cache.handle(
+                  method,
                   f.target(),
                   headers,
-                  withBody ? f.body().length() : ProxyRequest.NO_BODY,
-                  limit,
-                  new ApiDownstream(ex, req, withBody ? f.body() : null, memory));
+                  withBody,
+                  new CachedRoute(
+                      ex,
+                      req,
+                      method.equals("HEAD"),
+                      f.target(),
+                      () -> new ApiDownstream(ex, req, null, memory),
+                      destinations,
+                      node,
+                      upstream));
             })
         .onFailure(ex::fail);
   }

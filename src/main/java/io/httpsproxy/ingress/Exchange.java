@@ -41,6 +41,7 @@ final class Exchange {
   private long bytesIn;
   private ProxyReply reply;
   private Runnable onDone;
+  private String cache;
 
   Exchange(
       HttpServerRequest req,
@@ -104,6 +105,11 @@ final class Exchange {
   /** For the access log: the request body's size. */
   void bytesIn(long n) {
     this.bytesIn = n;
+  }
+
+  /** For the access log: how the cache took part (hit, miss, ...); null when it did not. */
+  void cache(String status) {
+    this.cache = status;
   }
 
   /** For the access log: the worker's answer head (timings and node). */
@@ -228,6 +234,7 @@ final class Exchange {
             reply == null ? 0 : reply.queueMs(),
             reply == null ? 0 : reply.upstreamMs(),
             ms,
-            reply == null ? null : reply.node()));
+            reply == null ? null : reply.node(),
+            cache));
   }
 }

@@ -1,8 +1,12 @@
 package io.httpsproxy.ingress;
 
 import io.httpsproxy.admission.MemoryGuard;
+import io.httpsproxy.cache.CacheFront;
+import io.httpsproxy.cache.CacheKey;
 import io.httpsproxy.config.ProxyConfig;
+import io.httpsproxy.egress.DestinationResolver;
 import io.httpsproxy.metrics.ProxyStats;
+import io.httpsproxy.protocol.Downstream;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Header;
 import io.httpsproxy.protocol.ProxyException;
@@ -11,9 +15,11 @@ import io.httpsproxy.security.HeaderHygiene;
 import io.httpsproxy.security.Target;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Forward-proxy requests in absolute form ({@code GET https://host/path HTTP/1.1}): the request
@@ -22,6 +28,8 @@ import java.util.function.Supplier;
  * is refused before anything is forwarded.
  */
 final class ForwardHandler {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ForwardHandler.class);
   private static final long HOLD_POLL_MS = 50;
 
   private final Vertx vertx;
@@ -30,16 +38,24 @@ final class ForwardHandler {
   private final EgressClient egress;
   private final AccessLog accessLog;
   private final MemoryGuard memory;
+  private final CacheFront cache;
+  private final DestinationResolver destinations;
+  private final String node;
 
+  /** Cache hits check {@code destinations} here, as a worker would before it connects. */
   ForwardHandler(
       Vertx vertx,
       Supplier<ProxyConfig> config,
       ProxyStats stats,
       EgressClient egress,
       AccessLog accessLog,
-      MemoryGuard memory) {
+      IngressVerticle.Parts parts,
+      DestinationResolver destinations) {
     this.vertx = vertx;
-    this.memory = memory;
+    this.cache = new CacheFront(parts.cache());
+    this.destinations = destinations;
+    this.node = parts.nodeId();
+    this.memory = parts.memory();
     this.config = config;
     this.stats = stats;
     this.egress = egress;
@@ -82,6 +98,54 @@ final class ForwardHandler {
       ex.fail(RequestBody.tooLarge(limit));
       return;
     }
+    if (cache.enabled()) {
+      routeThroughCache(ex, req, target, headers, length, withBody, now);
+      return;
+    }
+    upstream(ex, req, target, headers, length, now, d -> d);
+  }
+
+  private void routeThroughCache(
+      Exchange ex,
+      HttpServerRequest req,
+      Target target,
+      List<Header> headers,
+      long length,
+      boolean withBody,
+      ProxyConfig now) {
+    try {
+      cache.handle(
+          req.method().name(),
+          target,
+          headers,
+          withBody,
+          new CachedRoute(
+              ex,
+              req,
+              req.method() == HttpMethod.HEAD,
+              target,
+              () -> new ForwardDownstream(ex, req, null),
+              destinations,
+              node,
+              (sent, wrap) -> upstream(ex, req, target, sent, length, now, wrap)));
+    } catch (RuntimeException e) {
+      // A bug, not a network failure: the client still gets its one answer (500), not a hang.
+      LOG.error("id={} the cache failed on {}", ex.id(), CacheKey.of(target), e);
+      ex.fail(new ProxyException(FailureCode.INTERNAL), withBody);
+    }
+  }
+
+  /** Sends the request upstream; {@code wrap} may wrap its downstream (the cache's). */
+  private void upstream(
+      Exchange ex,
+      HttpServerRequest req,
+      Target target,
+      List<Header> headers,
+      long length,
+      ProxyConfig now,
+      UnaryOperator<Downstream> wrap) {
+    boolean withBody = length != ProxyRequest.NO_BODY;
+    long limit = now.maxBodyBytes();
     Runnable send =
         () -> {
           RequestBody body =
@@ -93,7 +157,7 @@ final class ForwardHandler {
               headers,
               length,
               limit,
-              new ForwardDownstream(ex, req, body));
+              wrap.apply(new ForwardDownstream(ex, req, body)));
         };
     if (withBody && memory.level() != MemoryGuard.Level.NORMAL) {
       holdWhileShort(ex, req, ex.acceptedAtMs() + now.queueTimeout().toMillis(), send);

@@ -3,6 +3,7 @@ package io.httpsproxy.ingress;
 import io.httpsproxy.admission.Admission;
 import io.httpsproxy.admission.ConnectionLimiter;
 import io.httpsproxy.admission.MemoryGuard;
+import io.httpsproxy.cache.ResponseCache;
 import io.httpsproxy.cluster.ClusterView;
 import io.httpsproxy.cluster.NodeDirectory;
 import io.httpsproxy.config.ProxyConfig;
@@ -78,7 +79,8 @@ public final class IngressVerticle extends VerticleBase {
       Engines engines,
       String nodeId,
       MemoryGuard memory,
-      DnsNegativeCache dnsFailures) {}
+      DnsNegativeCache dnsFailures,
+      ResponseCache cache) {}
 
   private final Parts parts;
   private final ProxyConfig config;
@@ -144,14 +146,14 @@ public final class IngressVerticle extends VerticleBase {
             vertx, context, live, stats, parts.nodes(), parts.router(), worker.localAddress());
     AccessLog accessLog = parts.accessLog();
     malformed = new MalformedRequests(stats, accessLog);
-    forward = new ForwardHandler(vertx, live, stats, egress, accessLog, parts.memory());
-    TunnelConnector connector =
-        new TunnelConnector(
-            vertx, live, new DestinationResolver(dns, () -> settings.get().policy(), stats));
+    DestinationResolver destinations =
+        new DestinationResolver(dns, () -> settings.get().policy(), stats);
+    forward = new ForwardHandler(vertx, live, stats, egress, accessLog, parts, destinations);
+    TunnelConnector connector = new TunnelConnector(vertx, live, destinations);
     tunnels =
         new TunnelHandler(
             live, stats, parts.tunnelSlots(), connector, accessLog, this::connectionGone);
-    api = new ApiHandler(live, stats, egress, accessLog, parts.memory());
+    api = new ApiHandler(live, stats, egress, accessLog, parts, destinations);
     gate = new AccessGate(vertx, settings);
     router =
         new AdminRoutes(
@@ -160,7 +162,8 @@ public final class IngressVerticle extends VerticleBase {
                 parts.registry(),
                 parts.readiness(),
                 parts.cluster(),
-                parts.reloader())
+                parts.reloader(),
+                parts.cache())
             .router(vertx);
     servers = new IngressServers(vertx, config, parts.engines(), stats.tlsHandshakes());
     return worker

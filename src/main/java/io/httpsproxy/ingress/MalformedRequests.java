@@ -87,6 +87,7 @@ final class MalformedRequests {
             0,
             0,
             waitedMs,
+            null,
             null));
   }
 }

@@ -1,6 +1,8 @@
 package io.httpsproxy.metrics;
 
 import io.httpsproxy.admission.MemoryGuard;
+import io.httpsproxy.cache.CacheStatus;
+import io.httpsproxy.cache.ResponseCache;
 import io.httpsproxy.config.ProxyConfig;
 import io.httpsproxy.protocol.FailureCode;
 import io.httpsproxy.protocol.Outcome;
@@ -63,6 +65,10 @@ public final class ProxyMeters {
   public static final String BUILD_INFO = "proxy.build.info";
   public static final String CLUSTER_MEMBERS = "proxy.cluster.members";
   public static final String DESTINATIONS_DENIED = "proxy.destinations.denied";
+  public static final String CACHE_REQUESTS = "proxy.cache.requests";
+  public static final String CACHE_SERVED_BYTES = "proxy.cache.served.bytes";
+  public static final String CACHE_STORED_BYTES = "proxy.cache.stored.bytes";
+  public static final String CACHE_ENTRIES = "proxy.cache.entries";
 
   /** Micrometer's process CPU counter, in nanoseconds: replaced by {@code process.cpu} seconds. */
   static final String CPU_NANOS = "process.cpu.time";
@@ -248,6 +254,24 @@ public final class ProxyMeters {
           .tag("level", level.name().toLowerCase(Locale.ROOT))
           .register(registry);
     }
+  }
+
+  /** The response cache: requests by how it answered them, bytes it served and holds. */
+  public static void bindCache(MeterRegistry registry, ResponseCache cache) {
+    for (CacheStatus s : CacheStatus.values()) {
+      FunctionCounter.builder(CACHE_REQUESTS, cache, c -> c.stats().requests(s))
+          .description("requests the cache took part in, by result (hit, miss, collapsed, ...)")
+          .tag("result", s.label())
+          .register(registry);
+    }
+    counter(
+        registry,
+        CACHE_SERVED_BYTES,
+        "body bytes answered from the cache",
+        cache,
+        c -> c.stats().bytesServed());
+    gauge(registry, CACHE_STORED_BYTES, "bytes the cache holds", cache, ResponseCache::bytes);
+    gauge(registry, CACHE_ENTRIES, "responses the cache holds", cache, ResponseCache::entries);
   }
 
   /** The password-guessing guard: failures, lockouts, refusals, and the PBKDF2 work done. */

@@ -743,6 +743,9 @@ class ConfigLoaderTest {
       case MEMORY_PRESSURE -> "0.7";
       case MEMORY_CRITICAL -> "0.95";
       case SOCKET_BUFFER_BYTES -> "65536";
+      case CACHE_ENABLED -> "true";
+      case CACHE_MAX_BYTES -> "16777216";
+      case CACHE_HEURISTIC -> "0.1";
       default -> "7";
     };
   }

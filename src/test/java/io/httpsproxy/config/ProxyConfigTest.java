@@ -94,7 +94,12 @@ class ProxyConfigTest {
         .put("tlsClientAuth", "require")
         .put("tlsClientCaFile", TLS.certPem().toString())
         .put("tlsClientIdentity", "both")
-        .put("tlsWatchInterval", 2.5);
+        .put("tlsWatchInterval", 2.5)
+        .put("cacheEnabled", true)
+        .put("cacheMaxBytes", 1048576L)
+        .put("cacheMaxObjectBytes", 65536L)
+        .put("cacheLockTimeout", 2.5)
+        .put("cacheHeuristic", 0.1);
   }
 
   @Test

@@ -145,6 +145,7 @@ class AccessLogTest {
             0,
             0,
             0,
+            null,
             null);
     String host = AccessLog.clean(e.target().host());
     String path = new JsonObject().put("p", AccessLog.clean(e.target().pathAndQuery())).encode();
@@ -212,6 +213,9 @@ class AccessLogTest {
         .put("upstreamMs", e.upstreamMs())
         .put("totalMs", e.totalMs())
         .put("node", e.node() != null ? e.node() : node);
+    if (e.cache() != null) {
+      j.put("cache", e.cache());
+    }
     return j.encode();
   }
 
@@ -255,7 +259,8 @@ class AccessLogTest {
               n,
               -n,
               Long.MAX_VALUE - n,
-              n % 3 == 0 ? null : b);
+              n % 3 == 0 ? null : b,
+              n % 2 == 0 ? null : "hit");
       for (boolean paths : new boolean[] {false, true}) {
         String expected = jacksonLine(e, paths, "node-1");
         assertEquals(expected, new AccessLog(paths, "node-1").line(e), "entry " + n);
