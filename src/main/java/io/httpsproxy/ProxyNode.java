@@ -34,7 +34,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.dns.AddressResolverOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -132,8 +131,8 @@ public final class ProxyNode {
                 stats
                     .snapshot()
                     .put("readiness", readiness.toJson())
-                    .put("config", configJson(settings.get()))
-                    .put("limits", limitsJson(settings.config()))
+                    .put("config", settings.get().versionJson())
+                    .put("limits", settings.get().limitsJson())
                     .put("engines", engines.toJson())
                     .put("memory", memory.toJson())
                     .put("cache", cache.toJson())
@@ -281,21 +280,6 @@ public final class ProxyNode {
   }
 
   /** The limits in force, so the dashboard can show each node's use against them. */
-  private static JsonObject limitsJson(ProxyConfig c) {
-    return new JsonObject()
-        .put("maxConnections", c.maxConnections())
-        .put("maxTunnels", c.maxTunnels())
-        .put("queueSize", c.queueSize())
-        .put("workers", c.workers())
-        .put("queueTimeoutMs", c.queueTimeout().toMillis())
-        .put("requestTimeoutMs", c.requestTimeout().toMillis())
-        .put("maxBodyBytes", c.maxBodyBytes());
-  }
-
-  private static JsonObject configJson(NodeSettings s) {
-    return new JsonObject().put("version", s.version()).put("fingerprint", s.fingerprint());
-  }
-
   /** The socket transport and upstream TLS this node runs with (settings vs. platform). */
   public Engines engines() {
     return engines;

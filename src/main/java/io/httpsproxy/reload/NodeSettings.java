@@ -9,6 +9,7 @@ import io.httpsproxy.security.AuthGuard;
 import io.httpsproxy.security.Authenticator;
 import io.httpsproxy.security.ClientAcl;
 import io.httpsproxy.security.DestinationPolicy;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -128,5 +129,23 @@ public record NodeSettings(
 
   private static String hex(byte[] bytes) {
     return HexFormat.of().formatHex(bytes);
+  }
+
+  /** The limits in force, as /stats and the cluster view show them beside the counters. */
+  public JsonObject limitsJson() {
+    ProxyConfig c = config;
+    return new JsonObject()
+        .put("maxConnections", c.maxConnections())
+        .put("maxTunnels", c.maxTunnels())
+        .put("queueSize", c.queueSize())
+        .put("workers", c.workers())
+        .put("queueTimeoutMs", c.queueTimeout().toMillis())
+        .put("requestTimeoutMs", c.requestTimeout().toMillis())
+        .put("maxBodyBytes", c.maxBodyBytes());
+  }
+
+  /** Which settings these are: the reload version and the fingerprint of the file behind them. */
+  public JsonObject versionJson() {
+    return new JsonObject().put("version", version).put("fingerprint", fingerprint);
   }
 }
