@@ -88,7 +88,7 @@ public final class HopBench {
     if (metrics) {
       // As in ProxyNode: Vert.x's own meters (the event bus's included) into a Prometheus registry.
       PrometheusMeterRegistry registry = ProxyMeters.newRegistry("bench");
-      options.setMetricsOptions(ProxyMeters.vertxOptions("bench"));
+      options.setMetricsOptions(ProxyMeters.vertxOptions("bench", true));
       vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
     } else {
       vertx = Vertx.vertx(options);
